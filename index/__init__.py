@@ -1,0 +1,1 @@
+"""newsclaims indexing pipeline: cleaning, segmentation, claims, storage, Whoosh. Knows nothing of Flask."""

@@ -1,0 +1,39 @@
+"""Load the data files of index/data once; errors name the file and the entry."""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data")
+
+
+class LexiconError(ValueError):
+    """A data file is missing or malformed."""
+
+
+def data_path(name: str) -> Path:
+    return DATA / name
+
+
+@functools.cache
+def load_json(name: str):
+    """Parse index/data/<name> as JSON."""
+    path = data_path(name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise LexiconError(f"{name}: missing") from err
+    except json.JSONDecodeError as err:
+        raise LexiconError(f"{name}: line {err.lineno}: {err.msg}") from err
+
+
+@functools.cache
+def load_lines(name: str) -> tuple[str, ...]:
+    """The non-blank, non-comment (#) lines of index/data/<name>."""
+    path = data_path(name)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as err:
+        raise LexiconError(f"{name}: missing") from err
+    return tuple(s for line in lines if (s := line.strip()) and not s.startswith("#"))

@@ -1,0 +1,241 @@
+"""The newsclaims library: ingest, read, delete and search articles in one data folder.
+
+SQLite holds the truth; the Whoosh index is derived from it and follows its generation
+counter. Writes are serialised by a file lock (one Whoosh writer across processes) and
+reach the index before they are acknowledged, so every worker reads its writes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import textindex
+from .extract import extract_claims
+from .locking import write_lock
+from .models import Article
+from .search import PassageSearcher
+from .segment import parse_article
+from .store import Store, StoredArticle, claim_dict, paragraph_id
+
+ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
+
+
+class EmptyArticle(ValueError):
+    """The text holds no article body once page furniture is removed."""
+
+
+class InvalidId(ValueError):
+    """An article id outside the allowed alphabet."""
+
+
+def valid_article_id(article_id: str) -> bool:
+    return bool(ARTICLE_ID.fullmatch(article_id)) and ".." not in article_id
+
+
+def input_digest(text: str, meta: dict) -> str:
+    """Fingerprint of what was posted, so re-ingesting the same input can be skipped."""
+    payload = [text] + [str(meta.get(k) or "") for k in ("title", "published", "source", "url")]
+    return hashlib.sha256("\x1f".join(payload).encode("utf-8")).hexdigest()
+
+
+def content_id(text: str) -> str:
+    """The id of an article posted without one: same text (modulo white space), same id."""
+    digest = hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
+    return f"a{digest[:20]}"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    id: str
+    title: str | None
+    published: str | None
+    source: str | None
+    url: str | None
+    paragraphs: int
+    claims: int
+    replaced: bool
+
+
+class Library:
+    """Everything the API and the CLI do, on one data folder."""
+
+    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.data_dir / "newsclaims.sqlite3"
+        self.index_dir = self.data_dir / "whoosh"
+        self.lock_path = self.data_dir / "write.lock"
+        self.write_timeout = write_timeout
+        self._local = threading.local()
+        # a SQLite connection must not cross fork() (gunicorn preloads the app in its master)
+        os.register_at_fork(after_in_child=self._forget_connections)
+        with write_lock(self.lock_path, self.write_timeout):
+            self.ix = textindex.open_index(self.index_dir, create=True)
+            self._catch_up()
+        self.searcher = PassageSearcher(self.ix)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _forget_connections(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def store(self) -> Store:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.db_path)
+        return store
+
+    @property
+    def _generation_file(self) -> Path:
+        return self.index_dir / "GENERATION"
+
+    def index_generation(self) -> int:
+        try:
+            return int(self._generation_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return -1
+
+    def _set_index_generation(self, generation: int) -> None:
+        tmp = self._generation_file.with_suffix(".tmp")
+        tmp.write_text(str(generation))
+        os.replace(tmp, self._generation_file)
+
+    def _documents(self, article_id: str) -> list[dict] | None:
+        article = self.store.article(article_id)
+        if article is None:
+            return None
+        paragraphs = self.store.paragraphs(article_id)
+        claims = self.store.claims_of_paragraphs([p["id"] for p in paragraphs])
+        return [textindex.passage_document(article, p, claims[p["id"]]) for p in paragraphs]
+
+    def _catch_up(self) -> int:
+        """Bring the index to the database's generation; the caller holds the write lock."""
+        target = self.store.generation()
+        current = self.index_generation()
+        if current == target:
+            return 0
+        total = max(1, len(self.store.article_ids()))
+        changed = self.store.changed_since(current) if 0 <= current < target else None
+        if changed is None or len(changed) > FULL_REBUILD_SHARE * total:
+            self.ix = textindex.rebuild(self.index_dir, self._all_documents())
+            if getattr(self, "searcher", None) is not None:
+                self.searcher = PassageSearcher(self.ix)
+            self._set_index_generation(target)
+            return total
+        upserts, deletions = {}, []
+        for article_id in changed:
+            docs = self._documents(article_id)
+            if docs is None:
+                deletions.append(article_id)
+            else:
+                upserts[article_id] = docs
+        textindex.replace_articles(self.ix, upserts, deletions)
+        self._set_index_generation(target)
+        return len(changed)
+
+    def _all_documents(self):
+        for article_id in self.store.article_ids():
+            yield from self._documents(article_id) or ()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def prepare(self, text: str, *, id: str | None = None, title: str | None = None,
+                published: dt.date | None = None, source: str | None = None, url: str | None = None):
+        """Clean, segment and extract claims; no storage. Raises EmptyArticle or InvalidId.
+
+        Returns (article, claims, input digest), what add_articles stores.
+        """
+        article_id = id if id is not None else content_id(text)
+        if not valid_article_id(article_id):
+            raise InvalidId(f"invalid article id {article_id!r}: use 1-128 of A-Z a-z 0-9 . _ -")
+        article = parse_article(text, id=article_id, title=title, published=published, source=source, url=url)
+        if article.body_count == 0:
+            raise EmptyArticle("the text holds no article body once page furniture is removed")
+        meta = {"title": title, "published": published, "source": source, "url": url}
+        return article, extract_claims(article), input_digest(text, meta)
+
+    def add_articles(self, prepared: list[tuple[Article, list, str]]) -> list[Ingested]:
+        """Store prepared articles durably, then index them; both before returning."""
+        with write_lock(self.lock_path, self.write_timeout):
+            replaced = self.store.put_articles(prepared)
+            self._catch_up()
+        return [Ingested(a.id, a.title, a.published.isoformat() if a.published else None, a.source, a.url,
+                         a.body_count, len(claims), was)
+                for (a, claims, _), was in zip(prepared, replaced)]
+
+    def add_article(self, text: str, **meta) -> Ingested:
+        return self.add_articles([self.prepare(text, **meta)])[0]
+
+    def delete_article(self, article_id: str) -> bool:
+        with write_lock(self.lock_path, self.write_timeout):
+            gone = self.store.delete_article(article_id)
+            if gone:
+                self._catch_up()
+        return gone
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the database."""
+        with write_lock(self.lock_path, self.write_timeout):
+            self._set_index_generation(-1)
+            return self._catch_up()
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def article(self, article_id: str) -> dict | None:
+        stored = self.store.article(article_id)
+        if stored is None:
+            return None
+        paragraphs = [{"id": p["id"], "index": p["idx"], "kind": p["kind"], "text": p["text"]}
+                      for p in self.store.paragraphs(article_id)]
+        return article_dict(stored) | {"paragraphs": paragraphs}
+
+    def claims_of_article(self, article_id: str) -> list[dict] | None:
+        stored = self.store.article(article_id)
+        if stored is None:
+            return None
+        source = stored.source_info()
+        return [claim_dict(row, source) for row in self.store.claims_of_article(article_id)]
+
+    def search(self, q: str, page: int = 1, per_page: int = 10, highlight: bool = True,
+               with_total: bool = True, **filters) -> dict:
+        """Passages matching `q`, each with its article and claims."""
+        result = self.searcher.search(q, page=page, per_page=per_page, highlight=highlight,
+                                      with_total=with_total, **filters)
+        articles = self.store.articles(hit.article_id for hit in result.hits)
+        claims = self.store.claims_of_paragraphs([hit.passage_id for hit in result.hits])
+        items = []
+        for hit in result.hits:
+            stored = articles.get(hit.article_id)
+            if stored is None:          # deleted between the index read and this one
+                continue
+            source = stored.source_info()
+            passage = {"id": hit.passage_id, "article_id": hit.article_id, "index": hit.index,
+                       "kind": hit.kind, "text": hit.text}
+            if highlight:
+                passage["highlight"] = hit.highlight
+            items.append({"passage": passage, "score": round(hit.score, 4),
+                          "article": article_dict(stored),
+                          "claims": [claim_dict(row, source) for row in claims[hit.passage_id]]})
+        return {"total": result.total, "page": page, "per_page": per_page, "items": items}
+
+    def health(self) -> dict:
+        counts = self.store.counts()
+        db_generation, index_generation = self.store.generation(), self.index_generation()
+        return {"status": "ok" if db_generation == index_generation else "degraded",
+                "generation": {"database": db_generation, "index": index_generation},
+                **counts}
+
+
+def article_dict(stored: StoredArticle) -> dict:
+    return {"id": stored.id, "title": stored.title, "published": stored.published,
+            "source": stored.source, "url": stored.url}
+
+
+__all__ = ["Library", "EmptyArticle", "InvalidId", "Ingested", "valid_article_id", "content_id", "paragraph_id"]

@@ -1,0 +1,254 @@
+"""SQLite, the source of truth: articles, paragraphs and claims, plus a change log the index follows.
+
+Every write is one transaction that also bumps a generation counter and logs which
+articles changed, so the derived Whoosh index can catch up to any generation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .models import Article, Claim
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT, published TEXT, source TEXT, url TEXT, author TEXT, year INTEGER,
+    raw_text TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body_paragraphs INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, idx);
+CREATE TABLE IF NOT EXISTS claims (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    paragraph_id TEXT NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    raw TEXT NOT NULL, value TEXT NOT NULL, unit TEXT NOT NULL, dimension TEXT NOT NULL,
+    approx INTEGER NOT NULL, bound TEXT NOT NULL, range_low TEXT, range_high TEXT,
+    metric TEXT, subject TEXT, project TEXT,
+    period_start TEXT, period_end TEXT, modality TEXT NOT NULL, speaker TEXT,
+    span_start INTEGER NOT NULL, span_end INTEGER NOT NULL, sentence TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_article ON claims(article_id, ordinal);
+CREATE INDEX IF NOT EXISTS claims_paragraph ON claims(paragraph_id);
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL
+);
+"""
+
+ARTICLE_FIELDS = "id, title, published, source, url, author, year, body_paragraphs, created_at, updated_at"
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the store holds of an article besides its paragraphs and claims."""
+    id: str
+    title: str | None
+    published: str | None
+    source: str | None
+    url: str | None
+    author: str | None
+    year: int | None
+    body_paragraphs: int
+    created_at: str
+    updated_at: str
+
+    def source_info(self) -> dict:
+        return {"title": self.title, "published": self.published, "source": self.source, "url": self.url}
+
+
+def paragraph_id(article_id: str, index: int) -> str:
+    return f"{article_id}-p{index}"
+
+
+def claim_id(article_id: str, ordinal: int) -> str:
+    return f"{article_id}-c{ordinal}"
+
+
+def decimal_text(value: Decimal) -> str:
+    """Exact decimal text without exponent: Decimal('2E+10') -> '20000000000'."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+class Store:
+    """One connection per thread; open with `Store(path)`, close with `close()`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")     # an acknowledged write survives power loss
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE … COMMIT; rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- generation and change log ------------------------------------------------------
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row["value"]) if row else 0
+
+    def _bump(self, db: sqlite3.Connection, article_id: str) -> int:
+        generation = self.generation() + 1
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(generation),))
+        db.execute("INSERT INTO changes(generation, article_id) VALUES (?, ?)", (generation, article_id))
+        return generation
+
+    def changed_since(self, generation: int) -> list[str]:
+        """Ids of the articles written or deleted after `generation`, once each."""
+        rows = self.db.execute(
+            "SELECT DISTINCT article_id FROM changes WHERE generation > ? ORDER BY article_id", (generation,))
+        return [row["article_id"] for row in rows]
+
+    # -- writes -----------------------------------------------------------------------
+
+    def put_articles(self, items: list[tuple[Article, list[Claim], str]]) -> list[bool]:
+        """Insert or replace (article, claims, input digest) triples in one transaction.
+
+        Returns, per article, True when it replaced an existing one.
+        """
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        replaced = []
+        with self.transaction() as db:
+            for article, claims, digest in items:
+                old = db.execute("SELECT created_at FROM articles WHERE id = ?", (article.id,)).fetchone()
+                replaced.append(old is not None)
+                if old:
+                    db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+                generation = self._bump(db, article.id)
+                db.execute(
+                    "INSERT INTO articles(id, title, published, source, url, author, year, raw_text, digest,"
+                    " body_paragraphs, generation, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.id, article.title, article.published.isoformat() if article.published else None,
+                     article.source, article.url, article.author, article.year, article.text, digest,
+                     article.body_count, generation, old["created_at"] if old else now, now))
+                db.executemany(
+                    "INSERT INTO paragraphs(id, article_id, idx, kind, text) VALUES (?, ?, ?, ?, ?)",
+                    [(paragraph_id(article.id, p.index), article.id, p.index, p.kind, p.text)
+                     for p in article.paragraphs])
+                db.executemany(
+                    "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
+        return replaced
+
+    def delete_article(self, article_id: str) -> bool:
+        """Delete an article with its paragraphs and claims; False when there was none."""
+        with self.transaction() as db:
+            gone = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+            if gone:
+                self._bump(db, article_id)
+        return bool(gone)
+
+    # -- reads ------------------------------------------------------------------------
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        row = self.db.execute(f"SELECT {ARTICLE_FIELDS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return StoredArticle(**dict(row)) if row else None
+
+    def articles(self, ids) -> dict[str, StoredArticle]:
+        ids = list(dict.fromkeys(ids))
+        out = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT {ARTICLE_FIELDS} FROM articles WHERE id IN ({marks})", chunk):
+                out[row["id"]] = StoredArticle(**dict(row))
+        return out
+
+    def digests(self, ids) -> dict[str, str]:
+        """The input digest of each stored article among `ids` (for idempotent bulk ingest)."""
+        ids = list(dict.fromkeys(ids))
+        out = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT id, digest FROM articles WHERE id IN ({marks})", chunk):
+                out[row["id"]] = row["digest"]
+        return out
+
+    def article_ids(self) -> list[str]:
+        return [row["id"] for row in self.db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def paragraphs(self, article_id: str) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT id, article_id, idx, kind, text FROM paragraphs WHERE article_id = ? ORDER BY idx", (article_id,))
+        return [dict(row) for row in rows]
+
+    def claims_of_article(self, article_id: str) -> list[dict]:
+        rows = self.db.execute("SELECT * FROM claims WHERE article_id = ? ORDER BY ordinal", (article_id,))
+        return [dict(row) for row in rows]
+
+    def claims_of_paragraphs(self, paragraph_ids) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {pid: [] for pid in paragraph_ids}
+        for chunk in chunks(list(out), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT * FROM claims WHERE paragraph_id IN ({marks}) ORDER BY article_id, ordinal", chunk)
+            for row in rows:
+                out[row["paragraph_id"]].append(dict(row))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        def count(table):
+            return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return {"articles": count("articles"), "passages": count("paragraphs"), "claims": count("claims")}
+
+
+def claim_row(article_id: str, ordinal: int, claim: Claim) -> tuple:
+    q = claim.quantity
+    low, high = (decimal_text(q.range[0]), decimal_text(q.range[1])) if q.range else (None, None)
+    start, end = (claim.period[0].isoformat(), claim.period[1].isoformat()) if claim.period else (None, None)
+    return (claim_id(article_id, ordinal), article_id, paragraph_id(article_id, claim.paragraph), ordinal,
+            q.raw, decimal_text(q.value), q.unit, q.dimension, int(q.approx), q.bound, low, high,
+            claim.metric, claim.subject, claim.project, start, end, claim.modality, claim.speaker,
+            q.start, q.end, claim.sentence)
+
+
+def claim_dict(row: dict, source: dict | None = None) -> dict:
+    """A stored claim row as the API's Claim object (spec/api.md)."""
+    has_range = row["range_low"] is not None
+    period = {"start": row["period_start"], "end": row["period_end"]} if row["period_start"] else None
+    return {
+        "id": row["id"], "raw": row["raw"], "value": row["value"], "unit": row["unit"],
+        "dimension": row["dimension"], "approx": bool(row["approx"]), "bound": row["bound"],
+        "range": [row["range_low"], row["range_high"]] if has_range else None,
+        "metric": row["metric"], "subject": row["subject"], "project": row["project"],
+        "period": period, "modality": row["modality"], "speaker": row["speaker"],
+        "article_id": row["article_id"], "passage_id": row["paragraph_id"],
+        "span": [row["span_start"], row["span_end"]], "sentence": row["sentence"],
+        "source": source,
+    }
+
+
+def chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

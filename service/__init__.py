@@ -1,0 +1,36 @@
+"""newsclaims HTTP API: `gunicorn 'service:create_app()'`."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+
+from index.library import Library
+
+from . import api, errors
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the API app; tests pass their own config, production reads NEWSCLAIMS_* variables."""
+    app = Flask(__name__)
+    app.config.from_object("service.config.Defaults")
+    if test_config is None:
+        app.config.from_prefixed_env(prefix="NEWSCLAIMS")
+    else:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=str(app.config["LOG_LEVEL"]).upper())
+    app.extensions["newsclaims"] = Library(app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]))
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    origins = {o.strip() for o in str(app.config["CORS_ORIGINS"] or "").split(",") if o.strip()}
+    if origins:
+        @app.after_request
+        def allow_origin(response):
+            origin = request.headers.get("Origin")
+            if origin in origins or "*" in origins:
+                response.headers["Access-Control-Allow-Origin"] = origin if "*" not in origins else "*"
+                response.headers["Vary"] = "Origin"
+            return response
+    return app

@@ -1,0 +1,126 @@
+"""The HTTP routes of spec/api.md: parse with marshmallow, call index.library, return JSON."""
+from __future__ import annotations
+
+import hmac
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+
+from index.library import Library, valid_article_id
+
+from .config import PROJECT_ROOT
+from .errors import ApiError
+from .schemas import article_in, no_args, search_args
+
+bp = Blueprint("api", __name__)
+OPENAPI = Path(PROJECT_ROOT) / "openapi.yaml"
+
+
+def library() -> Library:
+    return current_app.extensions["newsclaims"]
+
+
+def require_token() -> None:
+    """Writes need `Authorization: Bearer <token>`; without a configured token they are off."""
+    token = current_app.config.get("API_TOKEN")
+    if not token:
+        raise ApiError(403, "Writes are disabled: set NEWSCLAIMS_API_TOKEN on the server to enable them.")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), str(token).encode()):
+        raise ApiError(401, "A valid bearer token is required: Authorization: Bearer <token>.",
+                       {"WWW-Authenticate": 'Bearer realm="newsclaims"'})
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, or a precise 4xx."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Send the body as application/json.")
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ApiError(400, f"The body is not valid UTF-8 (byte {err.start}).") from None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ApiError(400, f"The body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return body
+
+
+def checked_id(article_id: str) -> str:
+    if not valid_article_id(article_id):
+        raise ApiError(400, "Invalid article id: use 1-128 characters of A-Z a-z 0-9 . _ -.")
+    return article_id
+
+
+def not_found(article_id: str) -> ApiError:
+    return ApiError(404, f"No article with id {article_id!r}.")
+
+
+@bp.post("/articles")
+def create_article():
+    """Ingest one article: clean, segment, extract claims, index; searchable on return."""
+    require_token()
+    no_args.load(request.args)
+    fields = article_in.load(json_body())
+    done = library().add_article(fields.pop("text"), **fields)
+    body = {"id": done.id, "title": done.title, "published": done.published, "source": done.source,
+            "url": done.url, "paragraphs": done.paragraphs, "claims": done.claims}
+    return body, (200 if done.replaced else 201), {"Location": f"/articles/{done.id}"}
+
+
+@bp.get("/articles/<article_id>")
+def get_article(article_id):
+    """One article with its clean paragraphs."""
+    no_args.load(request.args)
+    article = library().article(checked_id(article_id))
+    if article is None:
+        raise not_found(article_id)
+    return article
+
+
+@bp.delete("/articles/<article_id>")
+def delete_article(article_id):
+    """Delete an article, its passages and claims from every query."""
+    require_token()
+    no_args.load(request.args)
+    if not library().delete_article(checked_id(article_id)):
+        raise not_found(article_id)
+    return Response(status=204)
+
+
+@bp.get("/articles/<article_id>/claims")
+def article_claims(article_id):
+    """The claims of one article in text order."""
+    no_args.load(request.args)
+    claims = library().claims_of_article(checked_id(article_id))
+    if claims is None:
+        raise not_found(article_id)
+    return {"items": claims}
+
+
+@bp.get("/search")
+def search():
+    """Full-text search over passages; each hit carries its article and claims."""
+    args = search_args.load(request.args)
+    if len(args["q"]) > current_app.config["MAX_QUERY_CHARS"]:
+        raise ApiError(400, f"The query is longer than {current_app.config['MAX_QUERY_CHARS']} characters.")
+    return library().search(args.pop("q"), with_total=args.pop("total"), **args)
+
+
+@bp.get("/health")
+def health():
+    """Database and index state."""
+    no_args.load(request.args)
+    state = library().health()
+    return state, (200 if state["status"] == "ok" else 503)
+
+
+@bp.get("/openapi.yaml")
+def openapi():
+    """The contract."""
+    no_args.load(request.args)
+    return Response(OPENAPI.read_bytes(), mimetype="application/yaml")

@@ -1,0 +1,68 @@
+"""marshmallow schemas for what clients send: query strings and article bodies."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from index.library import valid_article_id
+from index.models import DIMENSIONS
+
+MAX_TEXT_CHARS = 2_000_000
+BOOLEAN_WORDS = {"truthy": {"true", "1", "yes"}, "falsy": {"false", "0", "no"}}
+
+
+def Flag(**kwargs):
+    return fields.Boolean(truthy=BOOLEAN_WORDS["truthy"], falsy=BOOLEAN_WORDS["falsy"], **kwargs)
+
+
+class ArticleIn(Schema):
+    """POST /articles body."""
+    class Meta:
+        unknown = RAISE
+
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_CHARS))
+    id = fields.String(validate=validate.Length(min=1, max=128))
+    title = fields.String(validate=validate.Length(max=500), allow_none=True)
+    published = fields.Date(allow_none=True)
+    source = fields.String(validate=validate.Length(max=200), allow_none=True)
+    url = fields.Url(validate=validate.Length(max=2000), allow_none=True, schemes={"http", "https"})
+
+    @validates("id")
+    def check_id(self, value, **_):
+        if not valid_article_id(value):
+            raise ValidationError("Use 1-128 characters of A-Z a-z 0-9 . _ - (not starting with . or -, no '..').")
+
+    @validates("text")
+    def check_text(self, value, **_):
+        if not value.strip():
+            raise ValidationError("The text is empty or white space only.")
+
+
+class SearchArgs(Schema):
+    """GET /search query string."""
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(required=True, validate=validate.Length(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    source = fields.String(validate=validate.Length(min=1, max=200))
+    published_from = fields.Date()
+    published_to = fields.Date()
+    has_claims = Flag()
+    dimension = fields.String(validate=validate.OneOf(DIMENSIONS))
+    highlight = Flag(load_default=True)
+    total = Flag(load_default=True)
+
+    @validates("q")
+    def check_q(self, value, **_):
+        if not value.strip():
+            raise ValidationError("The query is empty or white space only.")
+
+
+class NoArgs(Schema):
+    """Routes that take no query parameters refuse unknown ones."""
+    class Meta:
+        unknown = RAISE
+
+
+article_in, search_args, no_args = ArticleIn(), SearchArgs(), NoArgs()
