@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import textindex
+from . import claim_filter, registry, textindex
 from .extract import extract_claims
 from .locking import write_lock
 from .models import Article
@@ -225,12 +225,64 @@ class Library:
                           "claims": [claim_dict(row, source) for row in claims[hit.passage_id]]})
         return {"total": result.total, "page": page, "per_page": per_page, "items": items}
 
+    # -- projects ---------------------------------------------------------------------
+
+    def claims_by_project(self, project: str, page: int = 1, per_page: int = 20, sort: str = "text",
+                          **filters) -> dict:
+        """The claims about the project(s) `project` designates, filtered, sorted and paged."""
+        aliases = self.store.project_aliases()
+        matches = registry.resolve(project, aliases)
+        ids = [m.project_id for m in matches]
+        rows = [row for row in self.store.claims_of_projects(ids) if claim_filter.accepts(row, **filters)]
+        sources = {a.id: a for a in self.store.articles(row["article_id"] for row in rows).values()}
+        rows = claim_filter.sort(rows, sort, sources)
+        start = (page - 1) * per_page
+        items = [claim_dict(row, sources[row["article_id"]].source_info()) for row in rows[start:start + per_page]]
+        found = {p["id"]: p for p in self.store.projects(ids)}
+        body = {"query": project, "total": len(rows), "page": page, "per_page": per_page,
+                "projects": [project_summary(found[m.project_id]) | {"match": m.how}
+                             for m in matches if m.project_id in found],
+                "items": items}
+        if not matches:
+            body["suggestions"] = registry.suggestions(project, sorted({n for ns in aliases.values() for n in ns}))
+        return body
+
+    def projects(self, q: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+        """Known projects, those matching `q` when given, with aliases and claim counts."""
+        aliases = self.store.project_aliases()
+        ids = [m.project_id for m in registry.resolve(q, aliases)] if q else sorted(aliases)
+        found = self.store.projects(ids)
+        if not q:
+            found.sort(key=lambda p: (-p["claims"], p["name"]))
+        start = (page - 1) * per_page
+        return {"total": len(found), "page": page, "per_page": per_page,
+                "items": [project_summary(p) for p in found[start:start + per_page]]}
+
+    def project(self, project_id: int) -> dict | None:
+        """One project with its claims grouped by metric."""
+        found = self.store.projects([project_id])
+        if not found:
+            return None
+        rows = self.store.claims_of_projects([project_id])
+        sources = self.store.articles(row["article_id"] for row in rows)
+        by_metric: dict[str, list[dict]] = {}
+        for row in rows:
+            by_metric.setdefault(row["metric"] or "", []).append(
+                claim_dict(row, sources[row["article_id"]].source_info()))
+        return project_summary(found[0]) | {
+            "articles": found[0]["articles"],
+            "metrics": [{"metric": metric or None, "claims": claims} for metric, claims in by_metric.items()]}
+
     def health(self) -> dict:
         counts = self.store.counts()
         db_generation, index_generation = self.store.generation(), self.index_generation()
         return {"status": "ok" if db_generation == index_generation else "degraded",
                 "generation": {"database": db_generation, "index": index_generation},
                 **counts}
+
+
+def project_summary(project: dict) -> dict:
+    return {"id": project["id"], "name": project["name"], "aliases": project["aliases"], "claims": project["claims"]}
 
 
 def article_dict(stored: StoredArticle) -> dict:

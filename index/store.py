@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from . import registry
 from .models import Article, Claim
 
 SCHEMA = """
@@ -44,6 +45,15 @@ CREATE TABLE IF NOT EXISTS claims (
 );
 CREATE INDEX IF NOT EXISTS claims_article ON claims(article_id, ordinal);
 CREATE INDEX IF NOT EXISTS claims_paragraph ON claims(paragraph_id);
+CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS project_aliases (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (article_id, alias)
+);
+CREATE INDEX IF NOT EXISTS project_aliases_key ON project_aliases(key);
+CREATE INDEX IF NOT EXISTS project_aliases_project ON project_aliases(project_id);
 CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER PRIMARY KEY,
     article_id TEXT NOT NULL
@@ -160,7 +170,30 @@ class Store:
                 db.executemany(
                     "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
+                self._register_projects(db, article.id, [c.project for c in claims if c.project])
+            self._forget_orphan_projects(db)
         return replaced
+
+    def _register_projects(self, db: sqlite3.Connection, article_id: str, names: list[str]) -> None:
+        """Attach the article's project names to known projects (same key) or to new ones."""
+        for group in registry.cluster(names):
+            keys = {registry.name_key(n) for n in group} - {""}
+            marks_k, marks_n = ",".join("?" * len(keys)), ",".join("?" * len(group))
+            row = db.execute(
+                f"SELECT project_id AS id FROM project_aliases WHERE key IN ({marks_k}) AND length(key) >= ?"
+                f" UNION ALL SELECT id FROM projects WHERE name IN ({marks_n}) LIMIT 1",
+                (*keys, registry.min_key_chars(), *group)).fetchone()
+            project_id = row["id"] if row else db.execute(
+                "INSERT INTO projects(name) VALUES (?)", (group[0],)).lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO project_aliases(project_id, article_id, alias, key) VALUES (?, ?, ?, ?)",
+                [(project_id, article_id, name, registry.name_key(name)) for name in group])
+
+    def _forget_orphan_projects(self, db: sqlite3.Connection) -> None:
+        """Drop projects no article names any more; name the rest by their longest alias."""
+        db.execute("DELETE FROM projects WHERE id NOT IN (SELECT project_id FROM project_aliases)")
+        db.execute("UPDATE projects SET name = (SELECT alias FROM project_aliases a WHERE a.project_id = projects.id"
+                   " ORDER BY length(alias) DESC, alias LIMIT 1)")
 
     def delete_article(self, article_id: str) -> bool:
         """Delete an article with its paragraphs and claims; False when there was none."""
@@ -168,6 +201,7 @@ class Store:
             gone = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
             if gone:
                 self._bump(db, article_id)
+                self._forget_orphan_projects(db)
         return bool(gone)
 
     # -- reads ------------------------------------------------------------------------
@@ -216,6 +250,49 @@ class Store:
             for row in rows:
                 out[row["paragraph_id"]].append(dict(row))
         return out
+
+    # -- projects ---------------------------------------------------------------------
+
+    def project_aliases(self) -> dict[int, list[str]]:
+        """Every project id with its distinct aliases."""
+        out: dict[int, list[str]] = {}
+        for row in self.db.execute("SELECT DISTINCT project_id, alias FROM project_aliases ORDER BY project_id, alias"):
+            out.setdefault(row["project_id"], []).append(row["alias"])
+        return out
+
+    def projects(self, ids) -> list[dict]:
+        """id, name, aliases, articles and claim count of each project in `ids`, in that order."""
+        ids = list(dict.fromkeys(ids))
+        found = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT id, name FROM projects WHERE id IN ({marks})", chunk):
+                found[row["id"]] = {"id": row["id"], "name": row["name"], "aliases": [], "articles": [], "claims": 0}
+            for row in self.db.execute(
+                    f"SELECT project_id, alias, article_id FROM project_aliases WHERE project_id IN ({marks})"
+                    " ORDER BY alias", chunk):
+                project = found[row["project_id"]]
+                if row["alias"] not in project["aliases"]:
+                    project["aliases"].append(row["alias"])
+                if row["article_id"] not in project["articles"]:
+                    project["articles"].append(row["article_id"])
+            for row in self.db.execute(
+                    "SELECT a.project_id, COUNT(*) AS n FROM claims c JOIN project_aliases a"
+                    " ON a.article_id = c.article_id AND a.alias = c.project"
+                    f" WHERE a.project_id IN ({marks}) GROUP BY a.project_id", chunk):
+                found[row["project_id"]]["claims"] = row["n"]
+        return [found[i] for i in ids if i in found]
+
+    def claims_of_projects(self, project_ids) -> list[dict]:
+        ids = list(dict.fromkeys(project_ids))
+        rows = []
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows += [dict(row) for row in self.db.execute(
+                "SELECT c.*, a.project_id FROM claims c JOIN project_aliases a"
+                " ON a.article_id = c.article_id AND a.alias = c.project"
+                f" WHERE a.project_id IN ({marks}) ORDER BY c.article_id, c.ordinal", chunk)]
+        return rows
 
     def counts(self) -> dict[str, int]:
         def count(table):

@@ -11,7 +11,7 @@ from index.library import Library, valid_article_id
 
 from .config import PROJECT_ROOT
 from .errors import ApiError
-from .schemas import article_in, no_args, search_args
+from .schemas import article_in, claims_args, no_args, projects_args, search_args
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(PROJECT_ROOT) / "openapi.yaml"
@@ -109,6 +109,29 @@ def search():
     if len(args["q"]) > current_app.config["MAX_QUERY_CHARS"]:
         raise ApiError(400, f"The query is longer than {current_app.config['MAX_QUERY_CHARS']} characters.")
     return library().search(args.pop("q"), with_total=args.pop("total"), **args)
+
+
+@bp.get("/claims")
+def claims_by_project():
+    """The claims about a project, whichever alias the articles used; suggestions when none match."""
+    args = claims_args.load(request.args)
+    return library().claims_by_project(args.pop("project"), **args)
+
+
+@bp.get("/projects")
+def list_projects():
+    """Known projects with aliases and claim counts; `q` narrows them by name."""
+    return library().projects(**projects_args.load(request.args))
+
+
+@bp.get("/projects/<int:project_id>")
+def get_project(project_id):
+    """One project with its claims grouped by metric."""
+    no_args.load(request.args)
+    project = library().project(project_id)
+    if project is None:
+        raise ApiError(404, f"No project with id {project_id}.")
+    return project
 
 
 @bp.get("/health")

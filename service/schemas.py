@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from index.claim_filter import SORTS
 from index.library import valid_article_id
-from index.models import DIMENSIONS
+from index.models import DIMENSIONS, MODALITIES
 
 MAX_TEXT_CHARS = 2_000_000
 BOOLEAN_WORDS = {"truthy": {"true", "1", "yes"}, "falsy": {"false", "0", "no"}}
@@ -59,6 +60,40 @@ class SearchArgs(Schema):
             raise ValidationError("The query is empty or white space only.")
 
 
+class ClaimsArgs(Schema):
+    """GET /claims query string."""
+    class Meta:
+        unknown = RAISE
+
+    project = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    metric = fields.String(validate=validate.Length(min=1, max=100))
+    dimension = fields.String(validate=validate.OneOf(DIMENSIONS))
+    modality = fields.String(validate=validate.OneOf(MODALITIES))
+    region = fields.String(validate=validate.Length(min=1, max=100))
+    period_from = fields.Date()
+    period_to = fields.Date()
+    min_value = fields.Decimal(allow_nan=False)
+    max_value = fields.Decimal(allow_nan=False)
+    sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @validates("project")
+    def check_project(self, value, **_):
+        if not value.strip():
+            raise ValidationError("The project name is empty or white space only.")
+
+
+class ProjectsArgs(Schema):
+    """GET /projects query string."""
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class NoArgs(Schema):
     """Routes that take no query parameters refuse unknown ones."""
     class Meta:
@@ -66,3 +101,4 @@ class NoArgs(Schema):
 
 
 article_in, search_args, no_args = ArticleIn(), SearchArgs(), NoArgs()
+claims_args, projects_args = ClaimsArgs(), ProjectsArgs()

@@ -1,0 +1,205 @@
+"""Time expressions in a paragraph, resolved to (start, end) dates against an article's date.
+
+`find_time_expressions(text, ref)` lists every expression with its span, kind and period;
+`Reference` carries what relative words resolve against (the publication date, else the year
+the text establishes; neither means 今年 stays unresolved). Which expression governs a figure
+is decided in index/extract.py (spec: Conventions, period).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+from index import lexicon
+
+Period = tuple[dt.date, dt.date]
+
+# kinds: "span" (a stretch of time: 今年, 一季度, 1—9月, 2023年, 十四五), "day" (3月18日, 截至6月底),
+# "current" (目前, 如今: the day named earlier in the paragraph), "since" (今年以来).
+KINDS = ("span", "day", "current", "since")
+
+CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+             "十一": 11, "十二": 12}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What relative time words resolve against."""
+    published: dt.date | None = None
+    year: int | None = None
+
+    @property
+    def ref_year(self) -> int | None:
+        return self.published.year if self.published else self.year
+
+    @classmethod
+    def of(cls, article) -> "Reference":
+        published = getattr(article, "published", None)
+        year = getattr(article, "year", None)
+        if isinstance(published, dt.datetime):
+            published = published.date()
+        if not isinstance(published, dt.date):
+            published = None
+        if not isinstance(year, int) or not 1900 <= year <= 2100:
+            year = None
+        return cls(published, year)
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    start: int
+    end: int
+    text: str
+    kind: str                  # one of KINDS
+    period: Period | None      # None when the reference year is unknown (or kind == "current")
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _span(year: int | None, first: int, last: int) -> Period | None:
+    if year is None or not (1 <= first <= last <= 12):
+        return None
+    return dt.date(year, first, 1), _month_end(year, last)
+
+
+def _num(s: str) -> int | None:
+    if s.isdigit():
+        return int(s)
+    return CN_DIGITS.get(s)
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.cache
+def _table():
+    data = lexicon.load_json("period_expressions.json")
+    parts = {k: v for k, v in data["year_parts"].items() if v}
+    dash = "(?:" + _alt(data["range_dashes"]) + ")"
+    month = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+    year_prefix = rf"(?:(?P<y>(?:19|20)\d\d)年|(?P<rel>{_alt(data['relative_years'])}))"
+    part = (rf"(?:(?P<part>{_alt(parts)})"
+            rf"|(?P<m1>{month}){dash}(?P<m2>{month})月份?"
+            rf"|前(?P<first_n>{month})个?月"
+            rf"|(?P<md_m>{month})月(?P<md_d>[0-3]?\d)[日号]"
+            rf"|(?P<mend>{month})月(?:底|末)"
+            rf"|(?P<mon>{month})月份?(?![\d日号份]))")
+    pattern = re.compile(
+        rf"(?P<plan>[“\"]?(?:{_alt(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
+        rf"|(?P<since_fixed>{_alt(data['since_starts'])})"
+        rf"|(?P<current>{_alt(data['current_words'])})"
+        rf"|(?P<until>{_alt(data['until_words'])})?(?P<to>{_alt(data['to_year_words'])})?"
+        rf"(?:{year_prefix})?(?P<part1>{part})?(?P<since>{_alt(data['since_words'])})?"
+    )
+    return data, parts, pattern
+
+
+def find_time_expressions(text: str, ref: Reference | None = None) -> list[TimeExpr]:
+    """Every time expression in `text`, in order, resolved against `ref`."""
+    ref = ref or Reference()
+    data, parts, pattern = _table()
+    out = []
+    for m in pattern.finditer(text or ""):
+        if m.end() == m.start():
+            continue
+        try:
+            expr = _resolve(m, ref, data, parts)
+        except (ValueError, KeyError, TypeError):   # an impossible date (2月30日) is no expression
+            expr = None
+        if expr is not None:
+            out.append(expr)
+    return out
+
+
+def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
+    text = m.group(0)
+    start, end = m.start(), m.end()
+    if m.group("plan"):
+        y1, y2 = data["plan_periods"][m.group("plan").strip("“”\"").removesuffix("期间").removesuffix("时期")
+                                      .strip("“”\"")]
+        return TimeExpr(start, end, text, "span", (dt.date(y1, 1, 1), dt.date(y2, 12, 31)))
+    if m.group("since_fixed"):
+        if ref.published is None:
+            return TimeExpr(start, end, text, "since", None)
+        return TimeExpr(start, end, text, "since", (dt.date(ref.published.year, 1, 1), ref.published))
+    if m.group("current"):
+        return TimeExpr(start, end, text, "current", None)
+
+    if m.group("y"):
+        year = int(m.group("y"))
+        year_known = True
+    elif m.group("rel"):
+        base = ref.ref_year
+        year = base + data["relative_years"][m.group("rel")] if base else None
+        year_known = True
+    else:
+        year = ref.ref_year
+        year_known = False
+    prefix_only = (m.group("y") or m.group("rel")) and not m.group("part1")
+    g = m.group
+    part_text = g("part1")
+    if not (m.group("y") or m.group("rel") or part_text):
+        return None
+
+    period: Period | None = None
+    kind = "span"
+    if prefix_only:
+        period = (dt.date(year, 1, 1), dt.date(year, 12, 31)) if year else None
+    elif g("part"):
+        first, last = parts[g("part")]
+        period = _span(year, first, last)
+    elif g("m1"):
+        first, last = _num(g("m1")), _num(g("m2"))
+        if first is None or last is None or first > last:
+            return None
+        period = _span(year, first, last)
+    elif g("first_n"):
+        n = _num(g("first_n"))
+        if n is None:
+            return None
+        period = _span(year, 1, n)
+    elif g("md_m"):
+        month, day = _num(g("md_m")), int(g("md_d"))
+        if month is None or not 1 <= day <= 31:
+            return None
+        kind = "day"
+        period = (dt.date(year, month, day),) * 2 if year else None
+    elif g("mend"):
+        month = _num(g("mend"))
+        kind = "day"
+        period = (_month_end(year, month),) * 2 if year and month else None
+    elif g("mon"):
+        month = _num(g("mon"))
+        if month is None:
+            return None
+        period = _span(year, month, month)
+    else:
+        return None
+
+    if g("since"):
+        # X年以来 / 3月以来: from the start of X to the publication date
+        if ref.published is None or period is None:
+            return TimeExpr(start, end, text, "since", None)
+        return TimeExpr(start, end, text, "since", (period[0], ref.published))
+    if g("until") and period is not None:
+        # 截至X: that single day (截至9月底 -> 30 Sep; 截至2023年 -> 31 Dec 2023)
+        return TimeExpr(start, end, text, "day", (period[1], period[1]))
+    if g("to") and not g("until") and not year_known and kind == "span" and not part_text:
+        return None
+    del part_text
+    return TimeExpr(start, end, text, kind, period)
+
+
+def period_for_current(exprs: list[TimeExpr], before: int) -> Period | None:
+    """目前 / 如今: the last day named before offset `before` in the paragraph, else None."""
+    day = None
+    for e in exprs:
+        if e.end <= before and e.kind == "day" and e.period:
+            day = e.period
+    return day

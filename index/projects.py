@@ -1,0 +1,208 @@
+"""Named projects in a paragraph, and the longest form of a name within one article.
+
+`find_project_names(text)` returns `(start, end, name)` spans, in order, without overlaps:
+- a name that ends in a project suffix (项目, 工程, 电站, 生产线 … from data/project_names.json),
+  read leftwards until punctuation or a word a name never starts after (的, 和, 推动 …);
+- a project named by description after its investment (投资3亿元的宏伟集团年4000万只鸡宰杀…等项目);
+- the items of a list closed by 等…项目 (推动A、B等项目竣工投产).
+Generic phrases (重点项目, 开复工项目, 4个万亿级产业基地) and batches (101个石化项目) are not names.
+
+`canonical_names(names)` maps every name of an article to its longest form (清原抽蓄一期 ->
+清原抽水蓄能电站项目), folding phases (一期, 二期) into the project.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from index import lexicon
+
+PUNCT = set("，,。.、；;：:！!？?“”\"‘’'《》〈〉()（）[]【】 \t\n\r　—…·/|")
+MAX_NAME = 40
+NUMERAL = "0-9０-９.零〇一二两三四五六七八九十百千万亿"
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.cache
+def _tables():
+    data = lexicon.load_json("project_names.json")
+    suffixes = sorted(set(data["suffixes"]), key=len, reverse=True)
+    phases = data["phases"]
+    suffix_re = re.compile(rf"(?:{_alt(suffixes)})(?:(?:{_alt(phases)})?(?:{_alt(suffixes)}))*")
+    phase_re = re.compile(_alt(phases))
+    boundaries = tuple(sorted(set(data["left_boundaries"]), key=len, reverse=True))
+    generic_re = re.compile(rf"(?:{_alt(data['generic'] + data['suffixes'] + phases)}|[{NUMERAL}]|[个项家条批亿万元以上下级])+")
+    invest_re = re.compile(rf"(?:总投资|投资|计划投资)(?:额)?(?:约|达|为|超|近)?[{NUMERAL}]+(?:余|多)?(?:万|亿)?元(?:以上|左右)?的")
+    list_end_re = re.compile(rf"等(?:[^，。；、,;]{{0,14}}?)(?:{_alt(['项目', '工程'])})")
+    batch_start_re = re.compile(rf"^(?:[{NUMERAL}]+(?:余|多)?[个项家条批座处]|全省|全市|全县|全区|各|多|一批|这些|此类|上述)")
+    count_inside_re = re.compile(rf"[{NUMERAL}]+(?:余|多)?[个项家批](?![{NUMERAL}])")
+    threshold_re = re.compile(r"以上|以下|及以上|亿元|万元")
+    list_verbs = tuple(sorted(set(data["list_verbs"]), key=len, reverse=True))
+    weak = tuple(data.get("weak_suffixes", ()))
+    return dict(suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
+                invest_re=invest_re, list_end_re=list_end_re, batch_start_re=batch_start_re,
+                count_inside_re=count_inside_re, threshold_re=threshold_re, list_verbs=list_verbs,
+                phases=tuple(phases), weak=weak)
+
+
+def _left_start(text: str, end: int, limit: int, t) -> int:
+    """Scan left from `end` to where a name starts: punctuation or a boundary word."""
+    i = end
+    floor = max(limit, end - MAX_NAME)
+    while i > floor:
+        if text[i - 1] in PUNCT:
+            break
+        head = text[:i]
+        if any(head.endswith(b) for b in t["boundaries"]):
+            break
+        i -= 1
+    return i
+
+
+def _valid(name: str, t, suffix_len: int = 0) -> bool:
+    core = name[: len(name) - suffix_len] if suffix_len else name
+    if len(name) < 3 or len(name) > MAX_NAME or len(core) < 2:
+        return False
+    if t["batch_start_re"].search(name) or t["threshold_re"].search(name):
+        return False
+    if t["count_inside_re"].search(name):
+        return False
+    if t["generic_re"].fullmatch(core):
+        return False
+    # a name must carry at least two non-generic characters (a place, a firm, a product)
+    rest = t["generic_re"].sub("", core)
+    return len(rest) >= 2
+
+
+def find_project_names(text: str) -> list[tuple[int, int, str]]:
+    """Named projects in `text` as (start, end, name), in text order, not overlapping."""
+    if not text:
+        return []
+    t = _tables()
+    found: list[tuple[int, int, str]] = []
+
+    # 1. 投资X的NAME: the name runs to a suffix, a phase, 等, or punctuation
+    for m in t["invest_re"].finditer(text):
+        s = m.end()
+        e = s
+        limit = min(len(text), s + MAX_NAME)
+        while e < limit and text[e] not in PUNCT and text[e] != "等":
+            sm = t["suffix_re"].match(text, e)
+            if sm:
+                e = sm.end()
+                pm = t["phase_re"].match(text, e)
+                if pm:
+                    e = pm.end()
+                break
+            pm = t["phase_re"].match(text, e)
+            if pm and e > s + 1:
+                e = pm.end()
+                break
+            if text.startswith(("和投资", "与投资", "以及", "和总投资"), e):
+                break
+            e += 1
+        name = text[s:e]
+        if _valid(name, t) and not (name.endswith(t["weak"]) and False):
+            found.append((s, e, name))
+
+    # 2. suffix names, read leftwards
+    for m in t["suffix_re"].finditer(text):
+        e = m.end()
+        pm = t["phase_re"].match(text, e)
+        if pm:
+            e = pm.end()
+        s = _left_start(text, m.start(), 0, t)
+        name = text[s:e]
+        if _valid(name, t, e - m.start()):
+            found.append((s, e, name))
+
+    # 3. list items closed by 等…项目
+    for m in t["list_end_re"].finditer(text):
+        j = m.start()
+        items = []
+        while True:
+            s = _left_start_list(text, j, t)
+            items.append((s, j))
+            if s > 0 and text[s - 1] == "、":
+                j = s - 1
+                continue
+            break
+        if len(items) < 2 and not (items and _after_list_verb(text, items[-1][0], t)):
+            continue
+        for s, e in items:
+            name = text[s:e]
+            if _valid(name, t):
+                found.append((s, e, name))
+
+    return _dedupe(found)
+
+
+def _left_start_list(text: str, end: int, t) -> int:
+    """Start of one list item ending at `end`: punctuation, 、, or a list verb."""
+    i = end
+    floor = max(0, end - MAX_NAME)
+    while i > floor:
+        ch = text[i - 1]
+        if ch in PUNCT:
+            break
+        head = text[:i]
+        if any(head.endswith(v) for v in t["list_verbs"]) or head.endswith(("的", "在", "对", "和", "与")):
+            break
+        i -= 1
+    return i
+
+
+def _after_list_verb(text: str, start: int, t) -> bool:
+    head = text[:start]
+    return any(head.endswith(v) for v in t["list_verbs"])
+
+
+def _dedupe(found):
+    """Keep the longest of overlapping spans; text order."""
+    found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+    out: list[tuple[int, int, str]] = []
+    for s, e, name in sorted(found, key=lambda x: -(x[1] - x[0])):
+        if all(e <= s2 or s >= e2 for s2, e2, _ in out):
+            out.append((s, e, name))
+    return sorted(out)
+
+
+def base_name(name: str) -> str:
+    """The name without trailing phase and 项目 (清原抽蓄一期 -> 清原抽蓄)."""
+    t = _tables()
+    prev = None
+    while prev != name:
+        prev = name
+        name = name.removesuffix("项目").removesuffix("建设")
+        for p in t["phases"]:
+            name = name.removesuffix(p)
+    return name
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """短名 is an abbreviation of the long name: same first two characters, characters in order."""
+    if len(short) < 4 or short[:2] != long[:2]:
+        return False
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def canonical_names(names) -> dict[str, str]:
+    """Map each name to the longest name of the same project in the article."""
+    names = list(dict.fromkeys(n for n in names if n))
+    out = {}
+    for n in names:
+        b = base_name(n)
+        best = n
+        if len(b) >= 3:
+            for other in names:
+                ob = base_name(other)
+                if len(other) <= len(best):
+                    continue
+                if b in ob or _abbreviates(b, ob):
+                    best = other
+        out[n] = best
+    return out

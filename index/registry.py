@@ -1,0 +1,117 @@
+"""Project names: one key per project across its aliases, and lookup of a user's name.
+
+Two names are one project when their keys (phases, organisation words and generic suffixes
+removed) are equal; within one article also when one key contains the other or abbreviates it
+(清原抽蓄 ⊂ 清原抽水蓄能电站, characters in order with the same first two).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .lexicon import load_json
+
+
+@functools.cache
+def _rules():
+    table = load_json("project_registry.json")
+    organisation = sorted(table["organisation_words"], key=len, reverse=True)
+    suffixes = sorted(table["generic_suffixes"], key=len, reverse=True)
+    return {
+        "phase": re.compile(table["phase_pattern"]),
+        "organisation": re.compile("|".join(map(re.escape, organisation))),
+        "suffix": re.compile("(?:" + "|".join(map(re.escape, suffixes)) + ")$"),
+        "min_key": int(table["min_key_chars"]),
+        "fuzzy": float(table["fuzzy_threshold"]),
+        "suggest": float(table["suggestion_threshold"]),
+    }
+
+
+def min_key_chars() -> int:
+    """Keys shorter than this are too generic to join names across articles or by containment."""
+    return _rules()["min_key"]
+
+
+def name_key(name: str) -> str:
+    """The part of a project name that identifies it: 凯荣国际锦州生产基地项目 -> 凯荣锦州生产基地."""
+    rules = _rules()
+    key = "".join(name.split())
+    key = rules["phase"].sub("", key)
+    key = rules["suffix"].sub("", key)
+    key = rules["organisation"].sub("", key)
+    return rules["suffix"].sub("", key)
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """`short` keeps `long`'s first two characters and the rest of its characters in order."""
+    if len(short) >= len(long) or len(short) < 3 or short[:2] != long[:2]:
+        return False
+    rest = iter(long[2:])
+    return all(char in rest for char in short[2:])
+
+
+def same_project(a: str, b: str, same_article: bool) -> bool:
+    ka, kb = name_key(a), name_key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    if not same_article:
+        return False
+    short, long = sorted((ka, kb), key=len)
+    if len(short) < _rules()["min_key"]:
+        return False
+    return short in long or abbreviates(short, long)
+
+
+def cluster(names: list[str]) -> list[list[str]]:
+    """Group the project names of one article into projects (single-link)."""
+    groups: list[list[str]] = []
+    for name in sorted(set(names), key=len, reverse=True):
+        home = [g for g in groups if any(same_project(name, other, same_article=True) for other in g)]
+        if not home:
+            groups.append([name])
+            continue
+        merged = [name] + [n for g in home for n in g]
+        groups = [g for g in groups if g not in home] + [merged]
+    return groups
+
+
+@dataclass(frozen=True)
+class Match:
+    project_id: int
+    how: str          # "exact" | "alias" | "contains" | "fuzzy"
+    score: float
+
+
+def resolve(query: str, aliases: dict[int, list[str]]) -> list[Match]:
+    """Projects a user's name designates: exact name/alias, else containment, else fuzzy."""
+    query = "".join(query.split())
+    qkey = name_key(query) or query
+    exact, contains, fuzzy = [], [], []
+    for project_id, names in aliases.items():
+        keys = {name_key(n) for n in names}
+        if query in names:
+            exact.append(Match(project_id, "exact", 100.0))
+        elif qkey in keys:
+            exact.append(Match(project_id, "alias", 100.0))
+        elif any(query in n for n in names) or any(len(k) >= _rules()["min_key"] and k in query for k in keys):
+            contains.append(Match(project_id, "contains", 90.0))
+        else:
+            best = max((fuzz.partial_ratio(qkey, k) for k in keys if k), default=0.0)
+            if len(qkey) >= 3 and best >= _rules()["fuzzy"]:
+                fuzzy.append(Match(project_id, "fuzzy", best))
+    for found in (exact, contains):
+        if found:
+            return found
+    return sorted(fuzzy, key=lambda m: -m.score)
+
+
+def suggestions(query: str, names: list[str], limit: int = 5) -> list[str]:
+    """Did-you-mean: the closest known names."""
+    found = process.extract("".join(query.split()), names, scorer=fuzz.WRatio, limit=limit,
+                            score_cutoff=_rules()["suggest"])
+    return [name for name, _, _ in found]

@@ -1,0 +1,374 @@
+"""Search passages: user words -> a Whoosh query we build ourselves -> ranked, highlighted hits.
+
+Never hands user input to Whoosh's query-language parser. What a query means:
+
+- "quoted text" (also “…” and 「…」) is a phrase every hit contains, words in that order;
+- a number with its unit (190亿元, 3月, 12.5%) is such a phrase too, so 190亿元 never
+  matches "项目190个，总投资30亿元"; a bare number is a required term;
+- every other word is optional but ranked: a word jieba splits into parts (清原抽水蓄能电站)
+  scores highest where its parts stand together, then where they all occur, and still
+  matches a passage with only a part (清原抽蓄一期). The article title counts, with a low
+  weight. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
+
+Read-only; one long-lived Whoosh searcher per thread, refreshed when the index changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from .analysis import fold_width, index_terms, is_number, stopwords
+
+MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
+MAX_TERMS = 24               # terms beyond this are ignored
+MAX_PAGE_DEPTH = 1000        # page * per_page beyond this is refused (deep paging is costly)
+PHRASE_BOOST = 1.5           # parts of one word standing together, in order
+ALL_PARTS_BOOST = 0.5        # all parts of one word occurring in the passage
+TITLE_BOOST = 0.25           # a query term in the article's title
+FILTER_CACHE_SIZE = 64       # filter document sets kept per searcher
+
+QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
+QUOTES = re.compile(r'["“”「」『』]')
+
+
+class QueryError(ValueError):
+    """The query has nothing to search for (the API answers 400)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage_id: str
+    article_id: str
+    index: int
+    kind: str
+    text: str
+    highlight: str | None     # HTML-escaped text with <mark>…</mark> around matched words
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int | None         # matching passages; None when not counted (with_total=False)
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What to ask the index: required phrases/terms, optional ranked words, what to mark."""
+    query: wq.Query
+    marks: tuple[tuple[str, ...], ...]   # term sequences to highlight (length 1: a single term)
+
+
+# -- building the query ---------------------------------------------------------------------
+
+def _terms(text: str) -> list[tuple[str, int, int, int]]:
+    return list(index_terms(text, subwords=False))
+
+
+def _term_query(term: str, title: bool = True) -> wq.Query:
+    if not title:
+        return wq.Term("text", term)
+    return wq.Or([wq.Term("text", term), wq.Term("title", term, boost=TITLE_BOOST)])
+
+
+def _sequence_query(words: list[str]) -> wq.Query:
+    return wq.Term("text", words[0]) if len(words) == 1 else wq.Phrase("text", words)
+
+
+def _number_groups(terms):
+    """Split a chunk's terms into number groups (a number, its unit, the next number…) and the rest."""
+    groups, rest = [], []
+    i = 0
+    while i < len(terms):
+        if not is_number(terms[i][0]):
+            rest.append(terms[i])
+            i += 1
+            continue
+        group = [terms[i]]
+        i += 1
+        while i < len(terms) and terms[i][2] == group[-1][3]:      # touches the previous term
+            if is_number(group[-1][0]) or is_number(terms[i][0]):
+                group.append(terms[i])
+                i += 1
+            else:
+                break
+        groups.append([t[0] for t in group])
+    return groups, rest
+
+
+def _runs(terms):
+    """Maximal runs of terms at consecutive positions."""
+    runs, run = [], []
+    for term in terms:
+        if run and term[1] != run[-1][1] + 1:
+            runs.append(run)
+            run = []
+        run.append(term)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _word_query(terms, stop) -> tuple[wq.Query | None, list[tuple[str, ...]]]:
+    """The optional, ranked query of one whitespace-separated word of the user's."""
+    content = list(dict.fromkeys(t[0] for t in terms if t[0] not in stop))
+    if not content:
+        return None, []
+    marks = [(t,) for t in content]
+    if len(content) == 1:
+        return _term_query(content[0]), marks
+    parts = [wq.Or([_term_query(t) for t in content])]
+    parts.append(wq.And([wq.Term("text", t) for t in content], boost=ALL_PARTS_BOOST))
+    for run in _runs(terms):
+        words = [t[0] for t in run]
+        if len(words) > 1 and any(w not in stop for w in words):
+            parts.append(wq.Phrase("text", words, boost=PHRASE_BOOST))
+    return wq.Or(parts), marks
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Turn the user's text into a Whoosh query; raise QueryError when nothing is searchable."""
+    text = fold_width((q or "")[:MAX_QUERY_CHARS])
+    stop = stopwords()
+    required: list[wq.Query] = []
+    optional: list[wq.Query] = []
+    marks: list[tuple[str, ...]] = []
+    budget = MAX_TERMS
+
+    def take(terms):
+        nonlocal budget
+        terms = terms[:max(budget, 0)]
+        budget -= len(terms)
+        return terms
+
+    phrases = []
+    def keep_phrase(match):
+        phrases.append(next(g for g in match.groups() if g is not None))
+        return " "
+    loose = QUOTES.sub(" ", QUOTED.sub(keep_phrase, text))   # an unbalanced quote is plain text
+
+    for phrase in phrases:
+        words = [t[0] for t in take(_terms(phrase))]
+        if words:
+            required.append(_sequence_query(words))
+            marks.append(tuple(words))
+    for chunk in loose.split():
+        groups, rest = _number_groups(take(_terms(chunk)))
+        for words in groups:
+            required.append(_sequence_query(words))
+            marks.append(tuple(words))
+        word_query, word_marks = _word_query(rest, stop)
+        if word_query is not None:
+            optional.append(word_query)
+            marks.extend(word_marks)
+
+    if not required and not optional:
+        raise QueryError("the query has no searchable words (only punctuation, operators or stopwords)")
+    should = optional[0] if len(optional) == 1 else wq.Or(optional) if optional else None
+    if required:
+        must = required[0] if len(required) == 1 else wq.And(required)
+        query = wq.AndMaybe(must, should) if should is not None else must
+    else:
+        query = should
+    return ParsedQuery(query, tuple(dict.fromkeys(marks)))
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+def _date(value, end=False) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError as err:
+            raise QueryError(f"not a date (YYYY-MM-DD): {value!r}") from err
+    if end:
+        return dt.datetime(value.year, value.month, value.day, 23, 59, 59, 999999)
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def filter_query(source=None, published_from=None, published_to=None, has_claims=None,
+                 dimension=None, kind=None) -> wq.Query | None:
+    """The typed filters as one Whoosh query (None: no filter)."""
+    parts: list[wq.Query] = []
+    if source:
+        parts.append(wq.Term("source", source))
+    start, end = _date(published_from), _date(published_to, end=True)
+    if start or end:
+        parts.append(wq.DateRange("published", start, end))
+    if has_claims is not None:
+        parts.append(wq.Term("has_claims", bool(has_claims)))
+    if dimension:
+        parts.append(wq.Term("dimensions", str(dimension).lower()))
+    if kind:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        parts.append(wq.Or([wq.Term("kind", k) for k in kinds]))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+# -- highlighting -----------------------------------------------------------------------------
+
+def _occurrences(reader, docnums, term) -> dict[int, list[tuple[int, int, int]]]:
+    """(position, startchar, endchar) of `term` in each of `docnums`, from the postings."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if ("text", term) not in reader:
+        return found
+    matcher = reader.postings("text", term)
+    for docnum in docnums:                     # ascending
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            found[docnum] = matcher.value_as("characters")
+    return found
+
+
+def _spans(marks, occurrences, docnum) -> list[tuple[int, int]]:
+    spans = []
+    for seq in marks:
+        first = occurrences[seq[0]].get(docnum, ())
+        if len(seq) == 1:
+            spans.extend((s, e) for _, s, e in first)
+            continue
+        later = [{p: (s, e) for p, s, e in occurrences[t].get(docnum, ())} for t in seq[1:]]
+        for pos, start, end in first:
+            for offset, positions in enumerate(later, 1):
+                if pos + offset not in positions:
+                    break
+                end = positions[pos + offset][1]
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def highlight_html(text: str, spans) -> str:
+    """HTML-escape `text`, wrapping each (merged) character span in <mark>…</mark>."""
+    out, last = [], 0
+    for start, end in _merge(spans):
+        if start < last or end > len(text):
+            continue
+        out.append(html.escape(text[last:start], quote=False))
+        out.append("<mark>" + html.escape(text[start:end], quote=False) + "</mark>")
+        last = end
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def _merge(spans):
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+# -- the searcher -----------------------------------------------------------------------------
+
+class _ThreadState:
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.filters: OrderedDict = OrderedDict()
+
+
+class PassageSearcher:
+    """Long-lived and thread-safe: one Whoosh searcher per thread, refreshed when stale."""
+
+    def __init__(self, ix, weighting=None):
+        self.ix = ix
+        self.weighting = weighting or BM25F()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._states: list[_ThreadState] = []
+
+    def _state(self) -> _ThreadState:
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = _ThreadState(self.ix.searcher(weighting=self.weighting))
+            with self._lock:
+                self._states.append(state)
+        elif not state.searcher.up_to_date():      # another writer committed: read its writes
+            state.searcher = state.searcher.refresh()
+            state.filters.clear()
+        return state
+
+    def _filter(self, state, fq):
+        """The document set of a filter query, cached per searcher generation."""
+        if fq is None:
+            return None
+        key = repr(fq)
+        docs = state.filters.get(key)
+        if docs is None:
+            docs = set(state.searcher.docs_for_query(fq))
+            state.filters[key] = docs
+            if len(state.filters) > FILTER_CACHE_SIZE:
+                state.filters.popitem(last=False)
+        else:
+            state.filters.move_to_end(key)
+        return docs
+
+    def search(self, q: str, page: int = 1, per_page: int = 10, source: str | None = None,
+               published_from=None, published_to=None, has_claims: bool | None = None,
+               dimension: str | None = None, kind=None, highlight: bool = True,
+               with_total: bool = True) -> SearchPage:
+        """Rank the passages matching `q` under the filters; one page of hits.
+
+        :raise QueryError: nothing searchable in `q`, a bad date, or a page out of range.
+        """
+        if page < 1 or per_page < 1 or page * per_page > MAX_PAGE_DEPTH:
+            raise QueryError(f"page * per_page must be between 1 and {MAX_PAGE_DEPTH}")
+        parsed = parse_query(q)
+        fq = filter_query(source, published_from, published_to, has_claims, dimension, kind)
+        state = self._state()
+        searcher = state.searcher
+        allow = self._filter(state, fq)
+        if allow is not None and not allow:
+            return SearchPage(0 if with_total else None, [])
+        results = searcher.search(parsed.query, limit=page * per_page, filter=allow)
+        total = len(results) if with_total else None
+        first = (page - 1) * per_page
+        ranked = [(results.docnum(i), results.score(i))
+                  for i in range(first, min(first + per_page, results.scored_length()))]
+        return SearchPage(total, self._hits(searcher, ranked, parsed.marks if highlight else None))
+
+    def _hits(self, searcher, ranked, marks) -> list[Hit]:
+        stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
+        spans = {}
+        if marks is not None and ranked:
+            reader = searcher.reader()
+            docnums = sorted(stored)
+            occurrences = {t: _occurrences(reader, docnums, t) for t in {t for seq in marks for t in seq}}
+            spans = {docnum: _spans(marks, occurrences, docnum) for docnum in docnums}
+        hits = []
+        for docnum, score in ranked:
+            fields = stored[docnum]
+            text = fields.get("text", "")
+            hits.append(Hit(passage_id=fields["id"], article_id=fields["article_id"],
+                            index=fields.get("index", 0), kind=fields.get("kind", "body"), text=text,
+                            highlight=highlight_html(text, spans[docnum]) if marks is not None else None,
+                            score=float(score)))
+        return hits
+
+    def close(self) -> None:
+        """Close every thread's searcher (the index files stay)."""
+        with self._lock:
+            for state in self._states:
+                state.searcher.close()
+            self._states.clear()
+        self._local = threading.local()

@@ -1,0 +1,98 @@
+"""The data folder: SQLite is the truth, the index follows it, writes are serialised and crash-safe."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from conftest import AUTH, ROOT, make_app
+from index.library import Library
+from index.locking import Busy, write_lock
+
+TEXT = "某市今年新开工项目{n}个,总投资{n}亿元,同比增长{n}%。\n项目建成后预计年产值{n}亿元。"
+
+
+def test_index_is_rebuilt_when_missing(tmp_path):
+    library = Library(tmp_path)
+    library.add_article(TEXT.format(n=7), id="a")
+    shutil.rmtree(tmp_path / "whoosh")
+    reopened = Library(tmp_path)
+    assert reopened.health()["status"] == "ok"
+    assert reopened.search("新开工项目")["total"] == 1
+
+
+def test_index_catches_up_with_the_database(tmp_path):
+    library = Library(tmp_path)
+    library.add_article(TEXT.format(n=7), id="a")
+    # a write that reached the database but not the index (a crash between the two)
+    library.store.put_articles([library.prepare(TEXT.format(n=8), id="b")])
+    assert library.health()["status"] == "degraded"
+    reopened = Library(tmp_path)
+    assert reopened.health()["status"] == "ok"
+    assert reopened.search("新开工项目")["total"] == 2
+
+
+def test_reindex_keeps_everything(tmp_path):
+    library = Library(tmp_path)
+    for n in range(5):
+        library.add_article(TEXT.format(n=n + 1), id=f"a{n}")
+    before = library.search("总投资", per_page=100)["total"]
+    library.reindex()
+    assert library.search("总投资", per_page=100)["total"] == before == 5
+
+
+def test_a_held_writer_lock_gives_busy_then_503(tmp_path):
+    library = Library(tmp_path, write_timeout=0.2)
+    with write_lock(tmp_path / "write.lock", timeout=1):
+        with pytest.raises(Busy):
+            library.add_article(TEXT.format(n=1), id="a")
+    app = make_app(tmp_path, WRITE_TIMEOUT=0.2)
+    with write_lock(tmp_path / "write.lock", timeout=1):
+        response = app.test_client().post("/articles", json={"id": "a", "text": TEXT.format(n=1)}, headers=AUTH)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.mimetype == "application/problem+json"
+
+
+def stored_count(data: Path) -> int:
+    try:
+        with closing(sqlite3.connect(data / "newsclaims.sqlite3", timeout=1)) as db:
+            return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_cli_killed_mid_ingest_leaves_no_half_article(tmp_path):
+    source = tmp_path / "articles"
+    source.mkdir()
+    for n in range(400):
+        (source / f"art-{n:04d}.txt").write_text(TEXT.format(n=n + 1) * 3, encoding="utf-8")
+    data = tmp_path / "data"
+    cli = [str(Path(sys.executable).with_name("newsclaims")), "ingest", "--batch", "20", "--data-dir", str(data), str(source)]
+    process = subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if stored_count(data) >= 40:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    library = Library(data)
+    assert library.health()["status"] == "ok"
+    stored = library.store.article_ids()
+    assert 0 < len(stored) < 400
+    for article_id in stored:          # each article whole: paragraphs and its claims
+        assert library.store.paragraphs(article_id)
+        assert len(library.claims_of_article(article_id)) >= 4
+    # resumable: the same command finishes the job and skips what is there
+    finished = subprocess.run(cli, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert f"{len(stored)} unchanged" in finished.stdout
+    assert Library(data).store.counts()["articles"] == 400

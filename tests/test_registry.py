@@ -1,0 +1,72 @@
+"""Project names: keys, aliases within and across articles, and resolving a user's name."""
+from __future__ import annotations
+
+import pytest
+
+from index import claim_filter, registry
+
+
+@pytest.mark.parametrize("a, b, same_article, expected", [
+    ("华信国际大连物流园项目", "华信集团大连物流园项目", False, True),        # organisation word differs
+    ("华信大连物流园一期", "华信大连物流园项目", False, True),               # a phase folds into the project
+    ("金山抽蓄二期", "金山抽水蓄能电站项目", True, True),                   # an abbreviation, same article
+    ("金山抽蓄二期", "金山抽水蓄能电站项目", False, False),                 # ... but not across articles
+    ("南湖新材料产业园", "长江南湖新材料产业园项目", True, True),            # containment, same article
+    ("再生铝项目", "铝业再生项目", True, False),
+    ("三期项目", "三期项目", True, False),                                 # nothing left to identify it
+])
+def test_same_project(a, b, same_article, expected):
+    assert registry.same_project(a, b, same_article=same_article) is expected
+
+
+def test_cluster_groups_aliases_of_one_article():
+    groups = registry.cluster(["金山抽蓄一期", "金山抽蓄二期", "金山抽水蓄能电站项目", "河口风电项目"])
+    assert sorted(map(sorted, groups)) == [["河口风电项目"], sorted(["金山抽蓄一期", "金山抽蓄二期", "金山抽水蓄能电站项目"])]
+
+
+ALIASES = {1: ["华信集团大连物流园项目", "华信国际大连物流园项目"], 2: ["金山抽水蓄能电站项目", "金山抽蓄一期"],
+           3: ["再生铝项目"], 4: ["铝箔再生利用项目"]}
+
+
+@pytest.mark.parametrize("query, ids, how", [
+    ("金山抽水蓄能电站项目", [2], "exact"),
+    ("金山抽水蓄能电站", [2], "alias"),
+    ("华信", [1], "contains"),
+    ("再生铝", [3], "alias"),
+    ("金山抽水蓄能电占", [2], "fuzzy"),
+])
+def test_resolve(query, ids, how):
+    matches = registry.resolve(query, ALIASES)
+    assert [m.project_id for m in matches] == ids and matches[0].how == how
+
+
+def test_resolve_nothing_gives_suggestions():
+    assert registry.resolve("完全无关", ALIASES) == []
+    assert registry.suggestions("金山抽水", [n for ns in ALIASES.values() for n in ns])[0].startswith("金山")
+
+
+def row(value, bound="exact", low=None, high=None, **kw):
+    return {"value": value, "bound": bound, "range_low": low, "range_high": high, "metric": kw.get("metric"),
+            "dimension": "money", "modality": "actual", "subject": None, "sentence": "",
+            "period_start": kw.get("start"), "period_end": kw.get("end")}
+
+
+@pytest.mark.parametrize("claim, bounds, expected", [
+    (row("10000000000", "at_least"), {"min_value": 5000000000}, True),     # 超过100亿元 reaches 50亿
+    (row("10000000000", "at_least"), {"max_value": 5000000000}, False),
+    (row("300000000", "at_most"), {"min_value": 500000000}, False),
+    (row("100000000", "range", "100000000", "500000000"), {"min_value": 400000000}, True),
+    (row("100000000", "range", "100000000", "500000000"), {"max_value": 50000000}, False),
+    (row("51"), {"min_value": 51, "max_value": 51}, True),
+])
+def test_value_bounds_are_interval_aware(claim, bounds, expected):
+    from decimal import Decimal
+    assert claim_filter.accepts(claim, **{k: Decimal(v) for k, v in bounds.items()}) is expected
+
+
+def test_period_filter_overlaps():
+    import datetime as dt
+    quarter = row("1", start="2024-01-01", end="2024-03-31")
+    assert claim_filter.accepts(quarter, period_from=dt.date(2024, 3, 1))
+    assert not claim_filter.accepts(quarter, period_from=dt.date(2024, 4, 1))
+    assert not claim_filter.accepts(row("1"), period_to=dt.date(2024, 4, 1))     # no period: unknown, excluded
