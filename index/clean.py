@@ -27,15 +27,17 @@ FOLD = str.maketrans(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%.+ ",
 )
 
+_FOLDABLE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\u3000]")
 _SPACES = re.compile(r"[^\S\n]+")                      # any whitespace run except a newline
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Control characters, zero-width marks and lone surrogates carry no text.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u00ad\ud800-\udfff]")
 _MD_HEADING = re.compile(r"#{1,6}\s+")
-_COMPACT = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A line that ends a sentence: 。！？; or a closing bracket after one; or a parenthetical
-# (“……市场。（记者汪海月）”). Ends with a comma or mid-word -> the sentence goes on.
-_ENDS_SENTENCE = re.compile(r"(?:[。！？!?…；;][”’\"'」』）)】》]*|[）)])\s*$")
-_ENDS_CLAUSE = re.compile(r"[，,、：:—-]\s*$")
+# (“……市场。（记者汪海月）”); a colon ends a lead-in (……表示：) that stands as its own
+# paragraph. Ends with a comma or mid-word -> the sentence goes on.
+_ENDS_SENTENCE = re.compile(r"(?:[。！？!?…；;：:][”’\"'」』）)】》]*|[）)])\s*$")
+_ENDS_CLAUSE = re.compile(r"[，,、—-]\s*$")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|div|p|span|article|section|table|br|h[1-6])\b", re.I)
 _HTML_INSIDE = re.compile(r"<html\b|<p>|<p\s|<div[\s>]|<br\s*/?>", re.I)
@@ -46,12 +48,13 @@ TEXT, BLANK, FURNITURE, META, DATE, CREDIT, TAIL = "text", "blank", "furniture",
 
 def fold(text: str) -> str:
     """Fold full-width digits, Latin letters, % . + and the ideographic space to ASCII, 1:1."""
-    return text.translate(FOLD)
+    # str.translate walks every character; most texts have nothing to fold, so look first.
+    return text.translate(FOLD) if _FOLDABLE.search(text) else text
 
 
 def compact(text: str) -> str:
     """The text without any whitespace, for lengths and comparisons."""
-    return _COMPACT.sub("", text)
+    return "".join(text.split())
 
 
 def ends_sentence(text: str) -> bool:
@@ -131,8 +134,9 @@ def rules() -> Rules:
         limits = data["limits"]
         return Rules(
             labels=labels,
-            label_start=re.compile(rf"[-*•·]?\s*[【\[]?(?:{label_re})[】\]]?\s*[:：]"),
-            label_any=re.compile(rf"[【\[]?(?P<label>{label_re})[】\]]?\s*[:：]\s*"),
+            # 来源：X, 【来源】X, [来源]：X
+            label_start=re.compile(rf"[-*•·]?\s*(?:[【\[](?:{label_re})[】\]]\s*[:：]?|(?:{label_re})\s*[:：])"),
+            label_any=re.compile(rf"(?:[【\[](?P<boxed>{label_re})[】\]]\s*[:：]?|(?P<label>{label_re})\s*[:：])\s*"),
             placeholders=frozenset(meta["placeholder_values"]),
             meta_max=int(meta["max_line"]),
             date_line=_compile(data["date_line"]["pattern"], "date_line"),
@@ -174,14 +178,17 @@ class Page:
     url: str | None = None
     author: str | None = None
     site: str | None = None              # from a breadcrumb (网易首页 > …): the outlet if nothing else says
-    h1: str | None = None                # the page's <h1> when the input was HTML
+    h1: str | None = None                # the page's headline (<h1>/<h2>) when the input was HTML
 
 
 # ---------------------------------------------------------------- HTML
 
 
 class _TextParser(HTMLParser):
-    """Keep text, turn block boundaries into newlines, skip scripts, menus and forms."""
+    """Keep text, turn block boundaries into newlines, skip scripts, menus and forms.
+
+    Also notes the page's <title> and where each <h1>/<h2> starts, to find the headline.
+    """
 
     BLOCK = frozenset(
         "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table tbody thead section article header main "
@@ -194,41 +201,63 @@ class _TextParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping: list[str] = []
-        self.in_h1 = False
-        self.h1_parts: list[str] = []
-        self.h1_done = False
-        self.h1_offset: int | None = None   # index in parts where the first h1 starts
+        self.title: list[str] = []
+        self.in_title = False
+        self.headings: list[tuple[int, list[str]]] = []   # (offset in parts, text pieces)
+        self.in_heading = False
 
     def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self.in_title = True
         if tag in self.SKIP and tag not in self.VOID:
             self.skipping.append(tag)
         elif tag in self.BLOCK:
             self.parts.append("\n")
-        if tag == "h1" and not self.h1_done and not self.skipping:
-            self.in_h1 = True
-            self.h1_offset = len(self.parts)
+        if tag in ("h1", "h2") and not self.skipping:
+            self.in_heading = True
+            self.headings.append((len(self.parts), []))
 
     def handle_startendtag(self, tag, attrs):
         if tag in self.BLOCK:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
         if self.skipping and tag == self.skipping[-1]:
             self.skipping.pop()
         elif tag in self.BLOCK:
             self.parts.append("\n")
-        if tag == "h1" and self.in_h1:
-            self.in_h1 = False
-            self.h1_done = bool("".join(self.h1_parts).strip())
+        if tag in ("h1", "h2"):
+            self.in_heading = False
 
     def handle_data(self, data):
+        if self.in_title:
+            self.title.append(data)
         if not self.skipping:
             self.parts.append(data)
-            if self.in_h1:
-                self.h1_parts.append(data)
+            if self.in_heading and self.headings:
+                self.headings[-1][1].append(data)
+
+    def headline(self) -> tuple[int, str] | None:
+        """The first <h1>/<h2> that the <title> starts with (or contains); else the first <h1> when no <title>."""
+        title = compact("".join(self.title))
+        for offset, pieces in self.headings:
+            text = " ".join("".join(pieces).split())
+            key = compact(text)
+            if len(key) >= 4 and (not title or title.startswith(key[:12]) or key in title):
+                return offset, text
+        return None
+
+    def page_title(self) -> str | None:
+        """The <title> without its site suffix (标题_网易财经, 标题--当代商报, 标题 - 新华网)."""
+        text = " ".join("".join(self.title).split())
+        text = _TITLE_SUFFIX.split(text, maxsplit=1)[0].strip()
+        return text if len(compact(text)) >= 4 else None
 
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
+_TITLE_SUFFIX = re.compile(r"\s*(?:_|\||｜|--|\s-\s|\s—\s)\s*")
 
 
 def looks_like_html(text: str) -> bool:
@@ -237,18 +266,18 @@ def looks_like_html(text: str) -> bool:
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
-    """Text of an HTML page, one block per line, and its first <h1>; from that <h1> on when it has one."""
+    """Text of an HTML page, one block per line, and its headline; from the headline on when found."""
     parser = _TextParser()
     try:
         parser.feed(markup)
         parser.close()
     except Exception:                      # noqa: BLE001 - html.parser can trip on broken markup; strip tags instead
         return _TAG.sub("\n", markup), None
-    parts = parser.parts
-    h1 = " ".join("".join(parser.h1_parts).split()) or None
-    if h1 and parser.h1_offset is not None:
-        parts = parts[parser.h1_offset:]   # menus and banners above the headline are not the article
-    return "".join(parts), h1
+    parts, headline = parser.parts, parser.headline()
+    if headline:
+        parts = parts[headline[0]:]        # menus and banners above the headline are not the article
+        return "".join(parts), headline[1]
+    return "".join(parts), parser.page_title()
 
 
 # ---------------------------------------------------------------- lines
@@ -280,7 +309,7 @@ def _read_labels(page: Page, text: str, rules_: Rules) -> None:
     matches = list(rules_.label_any.finditer(text))
     for number, match in enumerate(matches):
         end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
-        field_ = rules_.labels[match.group("label")]
+        field_ = rules_.labels[match.group("label") or match.group("boxed")]
         value = text[match.end():end]
         if field_ == "published":
             if page.published is None:
@@ -332,7 +361,7 @@ def _classify(line: str, page: Page, rules_: Rules) -> Line:
         if site and page.site is None and site.group("site") not in rules_.generic_sites:
             page.site = site.group("site")
         return Line(line, FURNITURE)
-    if line[-1] in "摄)）" and size <= rules_.limits["caption_max"] + 30:
+    if size <= rules_.limits["caption_max"] + 30 and (line[-1] in "摄)）" or "图" in line[-24:]):
         credit = rules_.credit_suffix.search(line)
         if credit and credit.start() > 0 and has_cjk(line[:credit.start()]):
             return Line(line[:credit.start()].rstrip(), TEXT, caption=True)

@@ -89,13 +89,18 @@ def _table():
             rf"|前(?P<first_n>{month})个?月"
             rf"|(?P<md_m>{month})月(?P<md_d>[0-3]?\d)[日号]"
             rf"|(?P<mend>{month})月(?:底|末)"
-            rf"|(?P<mon>{month})月份?(?![\d日号份]))")
+            rf"|(?P<mon>{month})月份?(?![\d日号份一二三四五六七八九十]))")
+    words = [*data["plan_periods"], *data["since_starts"], *data["current_words"], *data["until_words"],
+             *data["to_year_words"], *data["relative_years"], *parts]
+    first = set("0123456789一二三四五六七八九十“\"前") | {w[0] for w in words}
+    # every group is optional, so a lookahead on the first character keeps the scan linear
     pattern = re.compile(
-        rf"(?P<plan>[“\"]?(?:{_alt(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
+        rf"(?=[{re.escape(''.join(sorted(first)))}])"
+        rf"(?:(?P<plan>[“\"]?(?:{_alt(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
         rf"|(?P<since_fixed>{_alt(data['since_starts'])})"
         rf"|(?P<current>{_alt(data['current_words'])})"
         rf"|(?P<until>{_alt(data['until_words'])})?(?P<to>{_alt(data['to_year_words'])})?"
-        rf"(?:{year_prefix})?(?P<part1>{part})?(?P<since>{_alt(data['since_words'])})?"
+        rf"(?:{year_prefix})?(?P<part1>{part})?(?P<since>{_alt(data['since_words'])})?)"
     )
     return data, parts, pattern
 
@@ -192,7 +197,6 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
         return TimeExpr(start, end, text, "day", (period[1], period[1]))
     if g("to") and not g("until") and not year_known and kind == "span" and not part_text:
         return None
-    del part_text
     return TimeExpr(start, end, text, kind, period)
 
 

@@ -17,7 +17,7 @@ import re
 
 from index import lexicon
 
-PUNCT = set("，,。.、；;：:！!？?“”\"‘’'《》〈〉()（）[]【】 \t\n\r　—…·/|")
+PUNCT = set("，,。、；;：:！!？?“”\"‘’'《》〈〉()（）[]【】 \t\n\r　—…·|")
 MAX_NAME = 40
 NUMERAL = "0-9０-９.零〇一二两三四五六七八九十百千万亿"
 
@@ -33,8 +33,9 @@ def _tables():
     phases = data["phases"]
     suffix_re = re.compile(rf"(?:{_alt(suffixes)})(?:(?:{_alt(phases)})?(?:{_alt(suffixes)}))*")
     phase_re = re.compile(_alt(phases))
-    boundaries = tuple(sorted(set(data["left_boundaries"]), key=len, reverse=True))
+    boundaries = tuple(sorted(set(data["left_boundaries"]) | set(data["breakers"]), key=len, reverse=True))
     generic_re = re.compile(rf"(?:{_alt(data['generic'] + data['suffixes'] + phases)}|[{NUMERAL}]|[个项家条批亿万元以上下级])+")
+    status_re = re.compile(rf"(?:{_alt(data['status_generic'])}|[{NUMERAL}]|[个项家条批亿万元以上下])+")
     invest_re = re.compile(rf"(?:总投资|投资|计划投资)(?:额)?(?:约|达|为|超|近)?[{NUMERAL}]+(?:余|多)?(?:万|亿)?元(?:以上|左右)?的")
     list_end_re = re.compile(rf"等(?:[^，。；、,;]{{0,14}}?)(?:{_alt(['项目', '工程'])})")
     batch_start_re = re.compile(rf"^(?:[{NUMERAL}]+(?:余|多)?[个项家条批座处]|全省|全市|全县|全区|各|多|一批|这些|此类|上述)")
@@ -42,27 +43,35 @@ def _tables():
     threshold_re = re.compile(r"以上|以下|及以上|亿元|万元")
     list_verbs = tuple(sorted(set(data["list_verbs"]), key=len, reverse=True))
     weak = tuple(data.get("weak_suffixes", ()))
-    return dict(suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
-                invest_re=invest_re, list_end_re=list_end_re, batch_start_re=batch_start_re,
+    list_stops = frozenset(list_verbs) | {"的", "在", "对"}
+    return dict(boundary_set=frozenset(boundaries), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
+                list_stop_set=list_stops, list_verb_set=frozenset(list_verbs),
+                list_stop_lengths=tuple(sorted({len(w) for w in list_stops})),
+                suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
+                invest_re=invest_re, status_re=status_re, list_end_re=list_end_re, batch_start_re=batch_start_re,
                 count_inside_re=count_inside_re, threshold_re=threshold_re, list_verbs=list_verbs,
-                phases=tuple(phases), weak=weak)
+                phases=tuple(phases), weak=weak, single_verbs=set(data["single_verbs"]),
+                company=re.compile(_alt(data["company_markers"])),
+                region_only=re.compile(r"[\u4e00-\u9fff]{1,4}?(?:省|市|县|区|镇|乡)(?:委|政府)?"))
+
+
+def _ends_with_any(text: str, i: int, words: frozenset, lengths: tuple[int, ...]) -> bool:
+    return any(i >= n and text[i - n:i] in words for n in lengths)
 
 
 def _left_start(text: str, end: int, limit: int, t) -> int:
     """Scan left from `end` to where a name starts: punctuation or a boundary word."""
     i = end
     floor = max(limit, end - MAX_NAME)
+    words, lengths = t["boundary_set"], t["boundary_lengths"]
     while i > floor:
-        if text[i - 1] in PUNCT:
-            break
-        head = text[:i]
-        if any(head.endswith(b) for b in t["boundaries"]):
+        if text[i - 1] in PUNCT or _ends_with_any(text, i, words, lengths):
             break
         i -= 1
     return i
 
 
-def _valid(name: str, t, suffix_len: int = 0) -> bool:
+def _valid(name: str, t, suffix_len: int = 0, min_rest: int = 2, described: bool = False) -> bool:
     core = name[: len(name) - suffix_len] if suffix_len else name
     if len(name) < 3 or len(name) > MAX_NAME or len(core) < 2:
         return False
@@ -70,11 +79,24 @@ def _valid(name: str, t, suffix_len: int = 0) -> bool:
         return False
     if t["count_inside_re"].search(name):
         return False
+    if described:
+        # named by description (投资10亿元的国家现代农业产业园, a list item): sector words count
+        return not t["status_re"].fullmatch(name) and len(t["status_re"].sub("", name)) >= 3
     if t["generic_re"].fullmatch(core):
         return False
     # a name must carry at least two non-generic characters (a place, a firm, a product)
     rest = t["generic_re"].sub("", core)
-    return len(rest) >= 2
+    if len(rest) < min_rest or t["region_only"].fullmatch(core) or t["region_only"].fullmatch(rest):
+        return False
+    # 大抓项目, 建项目: a verb right before the (generic) tail makes a verb phrase
+    tail = core
+    while True:
+        m = t["generic_re"].search(tail)
+        if m and m.end() == len(tail) and m.start() > 0:
+            tail = tail[: m.start()]
+        else:
+            break
+    return tail[-1:] not in t["single_verbs"]
 
 
 def find_project_names(text: str) -> list[tuple[int, int, str]]:
@@ -105,7 +127,7 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
                 break
             e += 1
         name = text[s:e]
-        if _valid(name, t) and not (name.endswith(t["weak"]) and False):
+        if _valid(name, t, described=True):
             found.append((s, e, name))
 
     # 2. suffix names, read leftwards
@@ -116,7 +138,10 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
             e = pm.end()
         s = _left_start(text, m.start(), 0, t)
         name = text[s:e]
-        if _valid(name, t, e - m.start()):
+        weak = not t["suffix_re"].fullmatch(text, m.start(), m.end()) or m.group(0).endswith(t["weak"])
+        if weak and not t["company"].search(name):
+            continue
+        if _valid(name, t, e - m.start(), min_rest=3):
             found.append((s, e, name))
 
     # 3. list items closed by 等…项目
@@ -134,7 +159,7 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
             continue
         for s, e in items:
             name = text[s:e]
-            if _valid(name, t):
+            if _valid(name, t, described=True):
                 found.append((s, e, name))
 
     return _dedupe(found)
@@ -148,16 +173,14 @@ def _left_start_list(text: str, end: int, t) -> int:
         ch = text[i - 1]
         if ch in PUNCT:
             break
-        head = text[:i]
-        if any(head.endswith(v) for v in t["list_verbs"]) or head.endswith(("的", "在", "对", "和", "与")):
+        if _ends_with_any(text, i, t["list_stop_set"], t["list_stop_lengths"]):
             break
         i -= 1
     return i
 
 
 def _after_list_verb(text: str, start: int, t) -> bool:
-    head = text[:start]
-    return any(head.endswith(v) for v in t["list_verbs"])
+    return _ends_with_any(text, start, t["list_verb_set"], t["list_stop_lengths"])
 
 
 def _dedupe(found):
@@ -182,6 +205,13 @@ def base_name(name: str) -> str:
     return name
 
 
+def _strip_phase(name: str) -> str:
+    for p in _tables()["phases"]:
+        if name.endswith(p):
+            return name[: -len(p)]
+    return name
+
+
 def _abbreviates(short: str, long: str) -> bool:
     """短名 is an abbreviation of the long name: same first two characters, characters in order."""
     if len(short) < 4 or short[:2] != long[:2]:
@@ -197,10 +227,13 @@ def canonical_names(names) -> dict[str, str]:
     for n in names:
         b = base_name(n)
         best = n
+        folded = _strip_phase(n)
+        if folded != n and len(base_name(folded)) >= 3:
+            best = folded                # 宽甸矿泉水项目一期 -> 宽甸矿泉水项目
         if len(b) >= 3:
             for other in names:
                 ob = base_name(other)
-                if len(other) <= len(best):
+                if other == n or _strip_phase(other) != other or len(other) <= len(best):
                     continue
                 if b in ob or _abbreviates(b, ob):
                     best = other

@@ -7,8 +7,8 @@ Never hands user input to Whoosh's query-language parser. What a query means:
   matches "项目190个，总投资30亿元"; a bare number is a required term;
 - every other word is optional but ranked: a word jieba splits into parts (清原抽水蓄能电站)
   scores highest where its parts stand together, then where they all occur, and still
-  matches a passage with only a part (清原抽蓄一期). The article title counts, with a low
-  weight. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
+  matches a passage with only a part (清原抽蓄一期). The article's title adds a little to
+  passages the text matched. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
 
 Read-only; one long-lived Whoosh searcher per thread, refreshed when the index changed.
 """
@@ -21,25 +21,31 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from whoosh import matching
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from .analysis import fold_width, index_terms, is_number, stopwords
+from .analysis import HAN, fold_width, index_terms, is_number, segmenter, stopwords
 
 MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
 MAX_TERMS = 24               # terms beyond this are ignored
-MAX_PAGE_DEPTH = 1000        # page * per_page beyond this is refused (deep paging is costly)
+MAX_PAGE_DEPTH = 10000       # page * per_page beyond this is refused (deep paging is costly)
 PHRASE_BOOST = 1.5           # parts of one word standing together, in order
 ALL_PARTS_BOOST = 0.5        # all parts of one word occurring in the passage
 TITLE_BOOST = 0.25           # a query term in the article's title
+ABBREVIATION_BOOST = 0.5     # 抽蓄 for 抽水蓄能
 FILTER_CACHE_SIZE = 64       # filter document sets kept per searcher
+RESULT_CACHE_SIZE = 256      # result pages kept per searcher (same query, filters and page)
+# Passages range from a 10-character heading to 500-character paragraphs: weaken BM25's length
+# normalisation (0.75 is usual) so one mention in a heading does not outrank several in a body paragraph.
+BM25_B, BM25_K1 = 0.5, 1.2
 
 QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
 QUOTES = re.compile(r'["“”「」『』]')
 
 
 class QueryError(ValueError):
-    """The query has nothing to search for (the API answers 400)."""
+    """The query cannot run: nothing searchable in it, a bad date or page (the API answers 400)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Hit:
 @dataclass(frozen=True)
 class SearchPage:
     total: int | None         # matching passages; None when not counted (with_total=False)
-    hits: list[Hit]
+    hits: list[Hit]           # shared with a cache: read, do not change
 
 
 @dataclass(frozen=True)
@@ -72,14 +78,12 @@ def _terms(text: str) -> list[tuple[str, int, int, int]]:
     return list(index_terms(text, subwords=False))
 
 
-def _term_query(term: str, title: bool = True) -> wq.Query:
-    if not title:
-        return wq.Term("text", term)
-    return wq.Or([wq.Term("text", term), wq.Term("title", term, boost=TITLE_BOOST)])
+def _term_query(term: str) -> wq.Query:
+    return wq.Term("text", term)
 
 
 def _sequence_query(words: list[str]) -> wq.Query:
-    return wq.Term("text", words[0]) if len(words) == 1 else wq.Phrase("text", words)
+    return wq.Term("text", words[0]) if len(words) == 1 else CountedPhrase("text", words)
 
 
 def _number_groups(terms):
@@ -116,7 +120,70 @@ def _runs(terms):
     return runs
 
 
-def _word_query(terms, stop) -> tuple[wq.Query | None, list[tuple[str, ...]]]:
+class CountedPhrase(wq.Phrase):
+    """A phrase scored by how often the phrase itself occurs.
+
+    Whoosh scores a phrase by its words' counts, so a passage saying 企业 three times and
+    头部企业 once would outrank one saying 头部企业 twice; here each word of the phrase is
+    scored (BM25F) as if it occurred exactly as often as the phrase.
+    """
+
+    def matcher(self, searcher, context=None):
+        boost, self.boost = self.boost, 1.0
+        try:
+            child = super().matcher(searcher, context)
+        finally:
+            self.boost = boost
+        if not child.is_active():
+            return child
+        field = searcher.schema[self.fieldname]
+        scorers = [searcher.weighting.scorer(searcher, self.fieldname, field.to_bytes(w)) for w in self.words]
+        if not all(hasattr(s, "_score") and hasattr(s, "dfl") for s in scorers):
+            return matching.WrappingMatcher(child, boost=boost)
+        return _PhraseCountMatcher(child, scorers, boost)
+
+
+class _PhraseCountMatcher(matching.WrappingMatcher):
+    def __init__(self, child, scorers, boost=1.0):
+        super().__init__(child, boost)
+        self._scorers = scorers
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self._scorers, self.boost)
+
+    def copy(self):
+        return self.__class__(self.child.copy(), self._scorers, self.boost)
+
+    def supports_block_quality(self):
+        return False
+
+    def score(self):
+        count = len(self.child.spans())
+        docid = self.child.id()
+        return self.boost * sum(s._score(count, s.dfl(docid)) for s in self._scorers)
+
+
+def _abbreviations(terms, stop, known) -> list[str]:
+    """Contractions of adjacent parts by their first characters (抽水 蓄能 -> 抽蓄) that are words.
+
+    Chinese abbreviates a compound by the first character of each part; only contractions
+    that are words (in the dictionary, or `known`: found in the index as a word) are used.
+    """
+    freq = segmenter().FREQ
+    out = []
+    for run in _runs([t for t in terms if t[0] not in stop]):
+        words = [t[0] for t in run]
+        for size in (2, 3):
+            for i in range(len(words) - size + 1):
+                parts = words[i:i + size]
+                if all(len(p) >= 2 and HAN.match(p) for p in parts):
+                    short = "".join(p[0] for p in parts)
+                    if short not in words and (freq.get(short) or (known and known(short))):
+                        out.append(short)
+    return list(dict.fromkeys(out))
+
+
+def _word_query(terms, stop, known=None) -> tuple[wq.Query | None, list[tuple[str, ...]]]:
     """The optional, ranked query of one whitespace-separated word of the user's."""
     content = list(dict.fromkeys(t[0] for t in terms if t[0] not in stop))
     if not content:
@@ -125,16 +192,24 @@ def _word_query(terms, stop) -> tuple[wq.Query | None, list[tuple[str, ...]]]:
     if len(content) == 1:
         return _term_query(content[0]), marks
     parts = [wq.Or([_term_query(t) for t in content])]
-    parts.append(wq.And([wq.Term("text", t) for t in content], boost=ALL_PARTS_BOOST))
+    if ALL_PARTS_BOOST:
+        parts.append(wq.And([wq.Term("text", t) for t in content], boost=ALL_PARTS_BOOST))
     for run in _runs(terms):
         words = [t[0] for t in run]
         if len(words) > 1 and any(w not in stop for w in words):
-            parts.append(wq.Phrase("text", words, boost=PHRASE_BOOST))
+            parts.append(CountedPhrase("text", words, boost=PHRASE_BOOST))
+    if ABBREVIATION_BOOST:
+        for short in _abbreviations(terms, stop, known):
+            parts.append(wq.Term("text", short, boost=ABBREVIATION_BOOST))
+            marks.append((short,))
     return wq.Or(parts), marks
 
 
-def parse_query(q: str) -> ParsedQuery:
-    """Turn the user's text into a Whoosh query; raise QueryError when nothing is searchable."""
+def parse_query(q: str, known=None) -> ParsedQuery:
+    """Turn the user's text into a Whoosh query; raise QueryError when nothing is searchable.
+
+    `known(word) -> bool` tells whether the index holds a word (used for abbreviations).
+    """
     text = fold_width((q or "")[:MAX_QUERY_CHARS])
     stop = stopwords()
     required: list[wq.Query] = []
@@ -149,6 +224,7 @@ def parse_query(q: str) -> ParsedQuery:
         return terms
 
     phrases = []
+
     def keep_phrase(match):
         phrases.append(next(g for g in match.groups() if g is not None))
         return " "
@@ -164,7 +240,7 @@ def parse_query(q: str) -> ParsedQuery:
         for words in groups:
             required.append(_sequence_query(words))
             marks.append(tuple(words))
-        word_query, word_marks = _word_query(rest, stop)
+        word_query, word_marks = _word_query(rest, stop, known)
         if word_query is not None:
             optional.append(word_query)
             marks.extend(word_marks)
@@ -177,6 +253,10 @@ def parse_query(q: str) -> ParsedQuery:
         query = wq.AndMaybe(must, should) if should is not None else must
     else:
         query = should
+    titled = list(dict.fromkeys(t for seq in marks for t in seq if t not in stop and not is_number(t)))
+    if TITLE_BOOST and titled:
+        # the title only adds to passages the text matched: it ranks, it never widens the result
+        query = wq.AndMaybe(query, wq.Or([wq.Term("title", t) for t in titled], boost=TITLE_BOOST))
     return ParsedQuery(query, tuple(dict.fromkeys(marks)))
 
 
@@ -285,6 +365,7 @@ class _ThreadState:
     def __init__(self, searcher):
         self.searcher = searcher
         self.filters: OrderedDict = OrderedDict()
+        self.pages: OrderedDict = OrderedDict()
 
 
 class PassageSearcher:
@@ -292,7 +373,7 @@ class PassageSearcher:
 
     def __init__(self, ix, weighting=None):
         self.ix = ix
-        self.weighting = weighting or BM25F()
+        self.weighting = weighting or BM25F(B=BM25_B, K1=BM25_K1)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._states: list[_ThreadState] = []
@@ -306,6 +387,7 @@ class PassageSearcher:
         elif not state.searcher.up_to_date():      # another writer committed: read its writes
             state.searcher = state.searcher.refresh()
             state.filters.clear()
+            state.pages.clear()
         return state
 
     def _filter(self, state, fq):
@@ -317,7 +399,7 @@ class PassageSearcher:
         if docs is None:
             docs = set(state.searcher.docs_for_query(fq))
             state.filters[key] = docs
-            if len(state.filters) > FILTER_CACHE_SIZE:
+            while len(state.filters) > FILTER_CACHE_SIZE:
                 state.filters.popitem(last=False)
         else:
             state.filters.move_to_end(key)
@@ -333,10 +415,26 @@ class PassageSearcher:
         """
         if page < 1 or per_page < 1 or page * per_page > MAX_PAGE_DEPTH:
             raise QueryError(f"page * per_page must be between 1 and {MAX_PAGE_DEPTH}")
-        parsed = parse_query(q)
-        fq = filter_query(source, published_from, published_to, has_claims, dimension, kind)
         state = self._state()
+        key = (q, page, per_page, source, str(published_from), str(published_to), has_claims, dimension,
+               str(kind), highlight, with_total)
+        cached = state.pages.get(key)
+        if cached is not None:            # common queries cost a full scan in pure Python: keep them
+            state.pages.move_to_end(key)
+            return cached
+        result = self._search(state, q, page, per_page, source, published_from, published_to, has_claims,
+                              dimension, kind, highlight, with_total)
+        state.pages[key] = result
+        while len(state.pages) > RESULT_CACHE_SIZE:
+            state.pages.popitem(last=False)
+        return result
+
+    def _search(self, state, q, page, per_page, source, published_from, published_to, has_claims,
+                dimension, kind, highlight, with_total) -> SearchPage:
         searcher = state.searcher
+        reader = searcher.reader()
+        parsed = parse_query(q, known=lambda word: ("text", word) in reader)
+        fq = filter_query(source, published_from, published_to, has_claims, dimension, kind)
         allow = self._filter(state, fq)
         if allow is not None and not allow:
             return SearchPage(0 if with_total else None, [])

@@ -19,6 +19,7 @@ from index.models import Article, Paragraph
 # Clauses end at a comma, a semicolon or a sentence mark (with closing quotes after it).
 _CLAUSE = re.compile(r"[^，,；;。！？!?]*[，,；;。！？!?]+[”’\"'」』）)]*|[^，,；;。！？!?]+$")
 _CLAUSE_TRIM = re.compile(r"[\s，,；;。！？!?”’\"'」』）)]+$")
+_INNER_STOP = re.compile(r"[。！？!?]")
 _ASCII_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_START = re.compile(r"^[A-Za-z0-9]")
 
@@ -38,10 +39,10 @@ def parse_article(text, id=None, title=None, published=None, source=None, url=No
     blocks, header_date = _blocks(page.lines)
     limits = clean.rules().limits
 
-    given_title = _one_line(title)
+    given_title = _given(title)
     found_title = _mark_title(blocks, given_title or page.h1, limits)
-    if given_title and not found_title:
-        blocks.insert(0, _Block(given_title, kind="title"))
+    if given_title and not found_title and blocks:        # only furniture -> still no paragraphs
+        blocks.insert(0, _Block(" ".join(clean.fold(given_title).split()), kind="title"))
     if found_title:
         _mark_deck(blocks, limits)
     blocks = _join_fragments(blocks, limits)
@@ -50,34 +51,34 @@ def parse_article(text, id=None, title=None, published=None, source=None, url=No
     paragraphs = [Paragraph(index=number, text=block.text, kind=block.kind)
                   for number, block in enumerate(blocks)]
 
+    if isinstance(published, dt.datetime):
+        published = published.date()
     published = published if isinstance(published, dt.date) else None
     published = published or page.published or header_date
-    title_text = given_title or next((b.text for b in blocks if b.kind == "title"), None)
+    title_text = given_title or next((b.text for b in blocks if b.kind == "title"), None) or page.h1
     return Article(
         id=id,
         text=raw,
         title=title_text,
         published=published,
-        source=_one_line(source) or page.source or page.site,
-        url=_one_line(url) or page.url,
+        source=_given(source) or page.source or page.site,
+        url=_given(url) or page.url,
         author=page.author,
         year=published.year if published else establish_year(paragraphs),
         paragraphs=paragraphs,
     )
 
 
-def _one_line(value) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = " ".join(clean.fold(value).split())
-    return value or None
+def _given(value) -> str | None:
+    """A caller's metadata string, trimmed; None when missing or blank."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _blocks(lines: list[clean.Line]) -> tuple[list[_Block], dt.date | None]:
     """Text lines as blocks; a photo credit marks the line above it as a caption.
 
-    Also returns the first date standing alone on a line before the body starts (a page's
-    date line), which dates the article when no labelled date does.
+    Also returns the first date standing alone on a line above the first sentence (a page's
+    date line under its headline), which dates the article when no labelled date does.
     """
     limits = clean.rules().limits
     blocks: list[_Block] = []
@@ -91,7 +92,7 @@ def _blocks(lines: list[clean.Line]) -> tuple[list[_Block], dt.date | None]:
                     and len(blocks[-1].text) <= limits["caption_max"]):
                 blocks[-1].caption = True
         elif line.role == clean.DATE:
-            if header_date is None and not any(clean.is_prose(b.text) for b in blocks):
+            if header_date is None and not any(clean.ends_sentence(b.text) for b in blocks):
                 header_date = line.date
         if line.role != clean.BLANK:
             previous = line
@@ -105,9 +106,10 @@ def _heading_like(text: str, limits) -> bool:
 
 
 def _title_like(text: str, limits) -> bool:
+    """Short, with Chinese in it, and no finished or running sentence (no 。, no trailing comma)."""
     size = len(clean.compact(text))
-    return (2 <= size <= limits["title_max"] and clean.has_cjk(text)
-            and not text.endswith(("。", "，", ",", "；", ";", "：", ":")))
+    return (2 <= size <= limits["title_max"] and clean.has_cjk(text) and "。" not in text
+            and not clean.ends_clause(text) and not text.endswith(("；", ";", "：", ":")))
 
 
 def _same_title(line: str, title: str) -> bool:
@@ -152,13 +154,15 @@ def _mark_deck(blocks: list[_Block], limits) -> None:
 
 
 def _is_fragment(block: _Block, limits) -> bool:
-    """A body line cut mid-sentence: long without a sentence mark at the end, or ending on a comma."""
+    """A body line cut mid-sentence: it stops without a sentence mark, and it ends on a comma,
+    or is longer than any heading, or already holds a finished sentence (no heading has a 。)."""
     if block.kind is not None or block.caption:
         return False
     text = block.text
     if clean.ends_sentence(text):
         return False
-    return clean.ends_clause(text) or len(clean.compact(text)) >= limits["fragment_min"]
+    return (clean.ends_clause(text) or len(clean.compact(text)) >= limits["fragment_min"]
+            or bool(_INNER_STOP.search(text)))
 
 
 def _continues(block: _Block, limits) -> bool:
@@ -216,7 +220,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _clause_key(clause: str) -> str:
-    return clean.compact(_CLAUSE_TRIM.sub("", clause))
+    return _CLAUSE_TRIM.sub("", clause).replace(" ", "")
 
 
 def _drop_repeats(blocks: list[_Block], limits) -> list[_Block]:
@@ -258,7 +262,7 @@ def _without_repeated_runs(clauses: list[str], keys: list[str], seen: set[str], 
     run: list[str] = []
 
     def flush():
-        if len(run) >= 2 and sum(len(clean.compact(c)) for c in run) >= minimum:
+        if len(run) >= 2 and sum(map(len, run)) >= minimum:
             run.clear()                    # a repeated run: drop it
         else:
             kept.extend(run)

@@ -36,7 +36,7 @@ def json_body() -> dict:
     """The request body as a JSON object, or a precise 4xx."""
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the body as application/json.")
-    raw = request.get_data(cache=False)
+    raw = request.get_data()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:

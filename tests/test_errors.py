@@ -38,7 +38,7 @@ def test_unknown_parameters_on_reads(client):
 
 
 @pytest.mark.parametrize("article_id, status", [
-    ("nope", 404), ("..", 400), ("a..b", 400), ("-x", 400), ("项目", 400), ("a" * 129, 400), ("x%00y", 400)])
+    ("nope", 404), ("a..b", 400), ("-x", 400), ("项目", 400), ("a" * 129, 400), ("x%00y", 400)])
 def test_bad_or_unknown_ids(client, article_id, status):
     assert client.get(f"/articles/{article_id}").status_code == status
     assert client.get(f"/articles/{article_id}/claims").status_code == status
@@ -46,7 +46,10 @@ def test_bad_or_unknown_ids(client, article_id, status):
 
 def test_ids_with_slashes_are_not_routes(client):
     assert client.get("/articles/a/b/c").status_code == 404
-    assert client.get("/articles/../etc/passwd").status_code in (400, 404)
+    # werkzeug resolves dot segments before routing, so these never reach a view with ".." in the id
+    for path in ("/articles/..", "/articles/../etc/passwd", "/articles/%2e%2e"):
+        response = client.client.get(path)
+        assert response.status_code in (400, 404) and response.mimetype == "application/problem+json"
 
 
 def test_wrong_method(client):

@@ -26,7 +26,7 @@ def test_index_is_rebuilt_when_missing(tmp_path):
     shutil.rmtree(tmp_path / "whoosh")
     reopened = Library(tmp_path)
     assert reopened.health()["status"] == "ok"
-    assert reopened.search("新开工项目")["total"] == 1
+    assert reopened.search('"新开工项目"')["total"] == 1
 
 
 def test_index_catches_up_with_the_database(tmp_path):
@@ -37,7 +37,7 @@ def test_index_catches_up_with_the_database(tmp_path):
     assert library.health()["status"] == "degraded"
     reopened = Library(tmp_path)
     assert reopened.health()["status"] == "ok"
-    assert reopened.search("新开工项目")["total"] == 2
+    assert reopened.search('"新开工项目"')["total"] == 2
 
 
 def test_reindex_keeps_everything(tmp_path):

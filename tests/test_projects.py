@@ -1,0 +1,30 @@
+"""index.projects: named projects by suffix, by description after an investment, in lists."""
+import json
+from pathlib import Path
+
+import pytest
+
+from index.projects import canonical_names, find_project_names
+
+CASES = json.loads((Path(__file__).parent / "data" / "claims" / "projects.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["text"][:16]) for c in CASES])
+def test_names(case):
+    found = find_project_names(case["text"])
+    assert [name for _, _, name in found] == case["names"]
+    for start, end, name in found:
+        assert case["text"][start:end] == name
+
+
+def test_canonical_longest_form_and_phases():
+    canon = canonical_names(["清原抽水蓄能电站项目", "清原抽蓄一期", "清原抽蓄二期",
+                             "高合金小棒材生产线项目", "抚顺特殊钢股份有限公司高合金小棒材生产线项目"])
+    assert canon["清原抽蓄一期"] == canon["清原抽蓄二期"] == "清原抽水蓄能电站项目"
+    assert canon["高合金小棒材生产线项目"] == "抚顺特殊钢股份有限公司高合金小棒材生产线项目"
+
+
+def test_empty_and_odd_text():
+    assert find_project_names("") == []
+    assert find_project_names("项目项目项目") == []
+    assert isinstance(find_project_names("等项目" * 50), list)
