@@ -14,7 +14,7 @@ from .library import EmptyArticle, InvalidId, Library, input_digest
 from .locking import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "data"
-TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+TEXT_SUFFIXES = (".txt", ".html", ".htm")
 RECORD_FIELDS = ("id", "title", "published", "source", "url", "text")
 
 
