@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from . import lexicon
 
+MAX_LENGTH = 64            # no number in news is longer; bounds the work on hostile input
 _CONTEXT = decimal.Context(prec=60)
 _ARABIC = re.compile(r"[+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _POWER = re.compile(r"([+-]?\d*\.?\d+)\^([+-]*)(\d+)")
@@ -71,6 +72,8 @@ def parse_number(text: str) -> Decimal:
     if not isinstance(text, str):
         raise ValueError(f"not a string: {text!r}")
     digits, places, mags, multipliers, fold, approx = _tables()
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"too long for a number: {len(text)} characters")
     s = text.translate(fold).strip()
     with decimal.localcontext(_CONTEXT):
         if m := _MIXED_FRACTION.fullmatch(s):           # "1 3/5": whole part and a fraction

@@ -120,7 +120,9 @@ class _Lexicon:
     bare_units: tuple
     bare_followers: tuple
     pattern: re.Pattern
+    idioms: re.Pattern
     fold: dict
+    foldable: re.Pattern
 
 
 def _check_kinds(name, table, kinds):
@@ -157,6 +159,8 @@ def _lexicon() -> _Lexicon:
         raise lexicon.LexiconError(f"hedges.json: suffix_not_before names unknown suffixes {bad}")
     if bad := [s for s in connectors + list_joiners if not s]:
         raise lexicon.LexiconError("hedges.json: empty connector")
+    patterns = _compile(idioms)
+    fold = _text_fold()
     by_first: dict[str, list] = {}
     for surface, entry in units().items():
         by_first.setdefault(surface[0], []).append(entry)
@@ -171,7 +175,7 @@ def _lexicon() -> _Lexicon:
         rank_classifiers=lists["rank_classifiers"], span_followers=lists["time_span_followers"],
         bare_units=lists["bare_magnitude_units"], bare_followers=tuple(
             sorted(lists["bare_magnitude_followers"], key=len, reverse=True)),
-        pattern=_compile(idioms), fold=_text_fold())
+        pattern=patterns[0], idioms=patterns[1], fold=fold, foldable=_foldable(fold))
 
 
 def _text_fold() -> dict:
@@ -181,21 +185,29 @@ def _text_fold() -> dict:
     return table
 
 
-def _compile(idioms) -> re.Pattern:
+def _compile(idioms) -> tuple[re.Pattern, re.Pattern]:
+    """The numeral pattern and the pattern of set phrases that hold numerals but no quantity."""
     numeral = rf"[{_CN_DIGITS}{_CN_PLACES}]"
     cn = rf"{numeral}[{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}]*(?:点[{_CN_DIGITS}]+)?[{_CN_MAGS}]*"
     arabic = r"(?<![0-9A-Za-z.])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?" \
              rf"[{_CN_PLACES}{_CN_MAGS}]*"
     any_num = rf"(?:{arabic}|{cn})"
     not_numeral = rf"(?<![{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}0-9.数几])"
-    idiom = "|".join(re.escape(s) for s in sorted(idioms, key=len, reverse=True)) or "(?!)"
-    return re.compile(
-        rf"(?P<idiom>{idiom})"
-        rf"|{not_numeral}(?P<pct>[百千万]分之)(?P<pnum>{any_num})"
+    # The leading lookahead lets the regex engine skip fast to characters that can start a
+    # number: without it every position tries every branch (3x slower on news text).
+    numbers = re.compile(
+        rf"(?=[0-9{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}第半负\-])(?:"
+        rf"{not_numeral}(?P<pct>[百千万]分之)(?P<pnum>{any_num})"
         rf"|(?P<fden>{any_num})分之(?P<fnum>{any_num})"
         rf"|第(?P<ord>{any_num})"
         rf"|{not_numeral}(?P<bare>万亿|亿|万)(?=元|美元)"
-        rf"|(?P<sign>(?<![0-9A-Za-z.])[-负])?(?P<num>{arabic}|{cn}|半)")
+        rf"|(?P<sign>(?<![0-9A-Za-z.])[-负])?(?P<num>{arabic}|{cn}|半))")
+    idiom = "|".join(re.escape(s) for s in sorted(set(idioms), key=len, reverse=True)) or "(?!)"
+    return numbers, re.compile(idiom)
+
+
+def _foldable(fold: dict) -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in fold) + "]")
 
 
 @dataclass
@@ -220,11 +232,15 @@ def find_quantities(text: str) -> list[Quantity]:
     if not isinstance(text, str) or not text:
         return []
     lex = _lexicon()
-    folded = text.translate(lex.fold)
+    folded = text.translate(lex.fold) if lex.foldable.search(text) else text
+    idioms = [(m.start(), m.end()) for m in lex.idioms.finditer(folded)]
     cands: list[_Cand] = []
+    k = 0
     for match in lex.pattern.finditer(folded):
-        if match.lastgroup == "idiom":
-            continue
+        while k < len(idioms) and idioms[k][1] <= match.start():
+            k += 1
+        if k < len(idioms) and idioms[k][0] < match.end():
+            continue                                         # inside 一年四季, 千家万户 …
         try:
             cand = _build(folded, match, lex)
         except (ValueError, ArithmeticError) as err:     # one odd number must not sink the text

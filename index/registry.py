@@ -101,7 +101,8 @@ def resolve(query: str, aliases: dict[int, list[str]]) -> list[Match]:
         elif any(query in n for n in names) or any(len(k) >= _rules()["min_key"] and k in query for k in keys):
             contains.append(Match(project_id, "contains", 90.0))
         else:
-            best = max((fuzz.partial_ratio(qkey, k) for k in keys if k), default=0.0)
+            # a typo may sit anywhere, but the leading proper noun (金山…) must be there
+            best = max((fuzz.partial_ratio(qkey, k) for k in keys if k and qkey[:2] in k), default=0.0)
             if len(qkey) >= 3 and best >= _rules()["fuzzy"]:
                 fuzzy.append(Match(project_id, "fuzzy", best))
     for found in (exact, contains):

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Time `newsclaims ingest` on the corpus, end to end, as a user runs it.
+
+    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/news.jsonl.gz] [--data /tmp/nc-bench-ingest]
+                                     [--limit N] [--keep] [-- extra ingest options]
+
+Runs the real command (clean, segment, extract claims, SQLite, Whoosh) in a fresh data folder
+under /tmp, samples the resident memory of the whole process tree (the command and any worker
+processes it starts) every 50 ms, and prints wall time, articles/s, passages/s and peak memory
+(the largest sum over the tree, and the largest single process). `--limit N` first writes the
+first N records to a temporary JSONL file. The corpus is for internal testing only: the data
+folder stays under /tmp and is removed unless `--keep`.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root_pid: int) -> tuple[int, int]:
+    """(sum, max) resident bytes of `root_pid` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            rss[pid] = int(fields[21]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    sizes = [rss.get(pid, 0) for pid in tree]
+    return sum(sizes), max(sizes, default=0)
+
+
+class Sampler(threading.Thread):
+    def __init__(self, pid: int, every: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_sum = self.peak_one = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            total, one = tree_rss(self.pid)
+            self.peak_sum, self.peak_one = max(self.peak_sum, total), max(self.peak_one, one)
+            self.done.wait(self.every)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    ap.add_argument("--data", default=None, help="data folder (default: a fresh one under /tmp)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N records")
+    ap.add_argument("--keep", action="store_true", help="keep the data folder (e.g. for bench/search.py)")
+    ap.add_argument("extra", nargs="*", help="extra options for `newsclaims ingest` (after --)")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="nc-bench-ingest-", dir="/tmp"))
+    data = Path(args.data) if args.data else work / "data"
+    if data.exists():
+        shutil.rmtree(data)
+    source = Path(args.corpus)
+    if args.limit:
+        source = work / "records.jsonl"
+        with gzip.open(args.corpus, "rt", encoding="utf-8") as src, open(source, "w", encoding="utf-8") as dst:
+            dst.writelines(itertools.islice(src, args.limit))
+
+    newsclaims = Path(sys.executable).with_name("newsclaims")
+    cmd = [str(newsclaims), "ingest", "--data-dir", str(data), *args.extra, str(source)]
+    print("command:", " ".join(cmd), flush=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = Sampler(process.pid)
+    sampler.start()
+    out, err = process.communicate()
+    wall = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
+    if process.returncode:
+        sys.exit(f"ingest failed ({process.returncode}):\n{err[-3000:]}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    with sqlite3.connect(data / "newsclaims.sqlite3") as db:
+        articles, = db.execute("SELECT COUNT(*) FROM articles").fetchone()
+        passages, = db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()
+        claims, = db.execute("SELECT COUNT(*) FROM claims").fetchone()
+    check = subprocess.run([str(newsclaims), "check", "--data-dir", str(data)], capture_output=True, text=True)
+    print(out.strip())
+    print(f"articles         {articles}")
+    print(f"passages         {passages}")
+    print(f"claims           {claims}")
+    print(f"wall             {wall:.1f} s")
+    print(f"cpu (children)   {children.ru_utime + children.ru_stime:.1f} s")
+    print(f"articles/s       {articles / wall:.0f}")
+    print(f"passages/s       {passages / wall:.0f}")
+    print(f"peak rss (tree)  {sampler.peak_sum / 2**20:.0f} MB")
+    print(f"peak rss (1 proc){sampler.peak_one / 2**20:5.0f} MB")
+    print(f"check            {check.stdout.strip()} (exit {check.returncode})")
+    if args.keep:
+        print(f"data folder      {data}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        if args.data:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""GET /claims?project=, /projects and /projects/{id}: one project whichever name an article used."""
+from __future__ import annotations
+
+from conftest import AUTH
+
+FIRST = ("东港市重点项目建设提速\n时间:2024-04-02 文章来源:东港日报\n"
+         "4月1日,华信国际大连物流园项目开工,项目总投资36亿元,建设工期24个月。\n"
+         "华信集团大连物流园项目建成后,预计年营业收入约50亿元,可提供就业岗位1200个。\n")
+SECOND = ("大连港口物流再添新动能\n时间:2024-06-10 文章来源:大连晚报\n"
+          "华信集团大连物流园项目一期已完成投资超过12亿元。\n"
+          "同时,投资8亿元的金石冷链仓储中心项目6月开工。\n")
+
+
+def post(client, article_id, text):
+    response = client.post("/articles", json={"id": article_id, "text": text}, headers=AUTH)
+    assert response.status_code in (200, 201), response.get_json()
+
+
+def test_one_project_across_aliases_and_articles(fresh_client):
+    post(fresh_client, "p-1", FIRST)
+    post(fresh_client, "p-2", SECOND)
+    body = fresh_client.get("/claims", query_string={"project": "华信大连物流园", "per_page": 100}).get_json()
+    assert len(body["projects"]) == 1
+    raws = {(c["article_id"], c["raw"]) for c in body["items"]}
+    assert {("p-1", "36亿元"), ("p-1", "约50亿元"), ("p-2", "超过12亿元")} <= raws
+    assert ("p-2", "8亿元") not in raws                   # another project of the same article
+    assert all(c["source"]["title"] for c in body["items"])
+
+
+def test_filters_are_interval_aware(fresh_client):
+    post(fresh_client, "p-1", FIRST)
+    post(fresh_client, "p-2", SECOND)
+
+    def raws(**params):
+        items = fresh_client.get("/claims", query_string={"project": "华信", "per_page": 100, **params}).get_json()["items"]
+        return {c["raw"] for c in items}
+    assert raws(min_value=1000000000, dimension="money") == {"36亿元", "约50亿元", "超过12亿元"}
+    assert "超过12亿元" in raws(min_value=2000000000)            # at least 12亿 can reach 20亿
+    assert "36亿元" not in raws(max_value=2000000000)
+    assert raws(modality="forecast") >= {"约50亿元"}
+    assert raws(sort="-value", dimension="money") == raws(dimension="money")
+
+
+def test_unknown_name_gives_suggestions_not_404(fresh_client):
+    post(fresh_client, "p-1", FIRST)
+    body = fresh_client.get("/claims", query_string={"project": "华信大连物流"}).get_json()
+    assert body["items"]                                        # containment still finds it
+    body = fresh_client.get("/claims", query_string={"project": "完全不存在的名字"}).get_json()
+    assert body["total"] == 0 and body["items"] == [] and "suggestions" in body
+
+
+def test_projects_list_and_detail(fresh_client):
+    post(fresh_client, "p-1", FIRST)
+    post(fresh_client, "p-2", SECOND)
+    listed = fresh_client.get("/projects", query_string={"q": "物流园"}).get_json()["items"]
+    assert len(listed) == 1 and listed[0]["claims"] >= 3
+    project = fresh_client.get(f"/projects/{listed[0]['id']}").get_json()
+    assert set(project["articles"]) == {"p-1", "p-2"}
+    assert sum(len(group["claims"]) for group in project["metrics"]) == listed[0]["claims"]
+    assert fresh_client.get("/projects/999999").status_code == 404
+
+
+def test_registry_follows_replace_and_delete(fresh_client):
+    post(fresh_client, "p-2", SECOND)
+    assert fresh_client.get("/claims", query_string={"project": "金石冷链仓储中心"}).get_json()["items"]
+    post(fresh_client, "p-2", SECOND.replace("金石冷链仓储中心", "银河冷链仓储中心"))
+    assert not fresh_client.get("/claims", query_string={"project": "金石冷链仓储中心"}).get_json()["items"]
+    assert fresh_client.delete("/articles/p-2", headers=AUTH).status_code == 204
+    assert fresh_client.get("/projects").get_json()["items"] == []
+
+
+def test_claims_parameters_are_checked(fresh_client):
+    for params in ({}, {"project": ""}, {"project": "x", "min_value": "lots"}, {"project": "x", "sort": "size"},
+                   {"project": "x", "modality": "maybe"}, {"project": "x", "colour": "red"}):
+        assert fresh_client.get("/claims", query_string=params).status_code == 400
