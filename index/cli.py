@@ -5,11 +5,15 @@ import datetime as dt
 import gzip
 import json
 import io
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from . import cli_views as views
+from . import export as export_formats
+from .cli_views import FriendlyGroup
 from .library import EmptyArticle, InvalidId, Library, input_digest
 from .locking import Busy
 
@@ -24,9 +28,13 @@ def data_dir_option(fn):
                         help="Folder of the SQLite database and the Whoosh index (env NEWSCLAIMS_DATA_DIR).")(fn)
 
 
-@click.group()
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
-    """newsclaims: numeric claims from Chinese news, searchable."""
+    """newsclaims: numeric claims from Chinese news, searchable.
+
+    Every command reads NEWSCLAIMS_DATA_DIR (or --data-dir). Exit status: 0 done, 1 check failed,
+    nothing found or an error, 2 wrong usage, 75 busy (another write held the lock; retry).
+    """
 
 
 def read_records(path: Path):
@@ -122,12 +130,152 @@ def reindex(data_dir):
 
 @main.command()
 @data_dir_option
-def check(data_dir):
-    """Report counts and whether the index is at the database's generation (exit 1 if not)."""
-    library = Library(data_dir)
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (what GET /health answers).")
+def check(data_dir, as_json):
+    """Check that the database and the index are readable and in step; show counts and generations.
+
+    Exit status: 0 ok; 1 when the index lags the database (run `newsclaims reindex`), either is
+    unreadable, or there is no database.
+    """
+    library = views.open_library(data_dir)
     state = library.health()
-    click.echo(json.dumps(state, ensure_ascii=False))
+    if as_json:
+        views.print_json(state)
+    else:
+        views.console().print(views.health_table(state, data_dir))
     sys.exit(0 if state["status"] == "ok" else 1)
+
+
+# -- reading, exporting, serving (views and formats: index/cli_views.py, index/export.py) --------
+
+@main.command()
+@click.argument("query")
+@data_dir_option
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True, help="Page of results.")
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page.")
+@click.option("--source", help="Only passages of this outlet, exactly as stored.")
+@click.option("--has-claims/--any", "has_claims", default=None, help="Only passages with claims.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /search answers.")
+def search(query, data_dir, page, per_page, source, has_claims, as_json):
+    """Search passages for QUERY: a table of article, passage excerpt (matches highlighted) and claims.
+
+    QUERY is plain words; "quoted words" match as a phrase. Exit status: 0 with hits, 1 when
+    nothing matched.
+
+    \b
+    newsclaims search 清原抽水蓄能电站
+    newsclaims search '"抽水蓄能"' --per-page 3 --json
+    """
+    from .search import QueryError
+    library = views.open_library(data_dir)
+    filters = {k: v for k, v in (("source", source), ("has_claims", has_claims)) if v is not None}
+    try:
+        result = library.search(query, page=page, per_page=per_page, **filters)
+    except QueryError as err:
+        raise click.BadParameter(str(err), param_hint="QUERY") from None
+    if as_json:
+        views.print_json(result)
+    else:
+        out = views.console()
+        out.print(views.search_table(result, query, color=out.color_system is not None))
+    sys.exit(0 if result["items"] else 1)
+
+
+@main.command()
+@click.option("--project", "-p", required=True, help="A project name or any alias or part of it.")
+@data_dir_option
+@click.option("--metric", help="Substring of the claims' metric (投资, 产值 …).")
+@click.option("--dimension", type=click.Choice(["money", "count", "percent", "mass", "rate", "area", "power",
+                                                "duration", "rank", "other"]), help="Only claims of this dimension.")
+@click.option("--modality", type=click.Choice(["actual", "plan", "target", "forecast"]))
+@click.option("--sort", type=click.Choice(["text", "value", "-value", "published", "-published"]), default="text",
+              show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100000), default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /claims answers.")
+def claims(project, data_dir, metric, dimension, modality, sort, page, per_page, as_json):
+    """The claims about a project, whichever of its names the articles used, grouped by metric.
+
+    Exit status: 0 with claims, 1 when no project matches the name (close names are suggested)
+    or the filters leave no claim.
+
+    \b
+    newsclaims claims --project 清原抽水蓄能电站
+    newsclaims claims -p 凯荣 --metric 销售收入 --json
+    """
+    library = views.open_library(data_dir)
+    filters = {k: v for k, v in (("metric", metric), ("dimension", dimension), ("modality", modality)) if v}
+    body = library.claims_by_project(project, page=page, per_page=per_page, sort=sort, **filters)
+    if as_json:
+        views.print_json(body)
+    elif not body["projects"]:
+        click.echo(f"newsclaims: {views.no_project_message(body)}", err=True)
+    else:
+        views.console().print(views.claims_table(body))
+    sys.exit(0 if body["items"] else 1)
+
+
+@main.command()
+@data_dir_option
+@click.option("--project", "-p", help="Only the claims about this project (any of its names); default: every claim.")
+@click.option("--format", "fmt", type=click.Choice(export_formats.FORMATS), default="jsonl", show_default=True,
+              help="jsonl: one API Claim per line; csv: one row per claim; jsonld: schema.org ClaimReview graph.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="File to write (replaced only once complete); - is standard output.")
+def export(data_dir, project, fmt, output):
+    """Export claims as JSON Lines, CSV or schema.org JSON-LD (ClaimReview) for fact-checking tools.
+
+    Exit status: 0 written, 1 when --project matches no project.
+
+    \b
+    newsclaims export --format csv --output claims.csv
+    newsclaims export --project 清原抽水蓄能电站 --format jsonld
+    """
+    library = views.open_library(data_dir)
+    if project:
+        body, items = export_formats.project_claims(library, project)
+        if not body["projects"]:
+            raise click.ClickException(views.no_project_message(body))
+    else:
+        items = export_formats.all_claims(library)
+    written = 0
+
+    def counted(claims):
+        nonlocal written
+        for claim in claims:
+            written += 1
+            yield claim
+
+    with click.open_file(output, "w", encoding="utf-8", atomic=output != "-") as out:
+        for chunk in export_formats.write(counted(items), fmt):
+            out.write(chunk)
+    if output != "-":
+        click.echo(f"exported {written} claims to {output} ({fmt})", err=True)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@data_dir_option
+@click.option("--bind", "-b", envvar="NEWSCLAIMS_BIND", default="127.0.0.1:8000", show_default=True,
+              help="Address to listen on, HOST:PORT or unix:PATH (env NEWSCLAIMS_BIND).")
+@click.option("--workers", "-w", envvar="NEWSCLAIMS_WORKERS", type=click.IntRange(1, 64), default=2,
+              show_default=True, help="Worker processes (env NEWSCLAIMS_WORKERS).")
+@click.option("--threads", envvar="NEWSCLAIMS_THREADS", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Threads per worker (env NEWSCLAIMS_THREADS).")
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve(data_dir, bind, workers, threads, gunicorn_args):
+    """Serve the HTTP API with gunicorn and the production settings (service/gunicorn_conf.py).
+
+    Every NEWSCLAIMS_* setting of the README applies (token, limits, logging). Further
+    arguments go to gunicorn as they are, e.g. `newsclaims serve -- --timeout 60`.
+    Docs: http://HOST:PORT/docs, metrics: /metrics, health: /health.
+    """
+    os.environ["NEWSCLAIMS_DATA_DIR"] = str(Path(data_dir).resolve())
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", bind,
+            "--workers", str(workers), "--threads", str(threads), *gunicorn_args, "service:create_app()"]
+    click.echo(f"newsclaims: serving {os.environ['NEWSCLAIMS_DATA_DIR']} on {bind} "
+               f"({workers} workers × {threads} threads); docs at /docs", err=True)
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)      # gunicorn takes over this process: signals reach it directly
 
 
 def run():

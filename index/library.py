@@ -274,11 +274,36 @@ class Library:
             "metrics": [{"metric": metric or None, "claims": claims} for metric, claims in by_metric.items()]}
 
     def health(self) -> dict:
-        counts = self.store.counts()
-        db_generation, index_generation = self.store.generation(), self.index_generation()
-        return {"status": "ok" if db_generation == index_generation else "degraded",
-                "generation": {"database": db_generation, "index": index_generation},
-                **counts}
+        """Database and index state; never raises: an unusable part is named in `errors`.
+
+        status: ok (both usable, index at the database's generation), degraded (the index lags),
+        unavailable (the database or the index cannot be read).
+        """
+        state = {"status": "ok", "generation": {"database": None, "index": None},
+                 "articles": None, "passages": None, "claims": None}
+        errors = {}
+        try:
+            state |= self.store.counts()
+            state["generation"]["database"] = self.store.generation()
+        except Exception as err:          # sqlite3.DatabaseError (corrupt, locked), OSError
+            errors["database"] = _describe(err)
+        try:
+            with self.ix.reader() as reader:  # opens the table of contents and the segment files
+                reader.doc_count()
+            state["generation"]["index"] = self.index_generation()
+        except Exception as err:          # whoosh EmptyIndexError, OSError, a corrupt segment
+            errors["index"] = _describe(err)
+        if errors:
+            state["status"], state["errors"] = "unavailable", errors
+        elif state["generation"]["database"] != state["generation"]["index"]:
+            state["status"] = "degraded"
+        return state
+
+
+def _describe(err: Exception) -> str:
+    """A one-line reason without file paths: the exception's class and message."""
+    message = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    return f"{type(err).__name__}: {message}".strip().splitlines()[0][:200]
 
 
 def project_summary(project: dict) -> dict:

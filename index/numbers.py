@@ -126,7 +126,7 @@ def _parse(s, digits, places, mags, multipliers, approx) -> Decimal:
 def _plain(s, digits, places, mags, multipliers, approx) -> Decimal:
     if _ARABIC.fullmatch(s) and any(c.isdigit() for c in s):
         if "e" in s.lower():
-            mantissa, _, exponent = s.lower().partition("e")
+            exponent = s.lower().partition("e")[2]
             if abs(int(exponent)) > 100:
                 raise ValueError(f"exponent too large: {s!r}")
         return Decimal(s.replace(",", ""))

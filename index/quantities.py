@@ -45,6 +45,7 @@ _CLOSE_QUOTES = "”\"」』’'》"
 _CODE_CHARS = set("0123456789+-NnXx个、 " + _CN_DIGITS + _CN_PLACES)
 _ONE = ("一", "壹")
 _LONE = {"百", "千", "万", "千万", "百万", "亿", "万亿"}
+_HEX2 = re.compile(r"[0-9A-F]{2}")
 _HALF_BLOCKERS = "上下前后大多过一"
 _RANK_STOPPERS = "届期次批季轮个年月日章条号代批"
 
@@ -102,12 +103,13 @@ def _unit_by_name() -> dict[str, UnitEntry]:
 
 @dataclass(frozen=True)
 class _Lexicon:
-    by_first: dict          # first char -> [UnitEntry], longest first
+    by_first: dict          # first char -> (lengths longest first, {surface: UnitEntry})
     prefix: dict
     prefix_not_after: dict
     prefix_only_before: dict
     prefix_lengths: tuple
-    suffix: list            # [(surface, kind)], longest first
+    suffix: dict
+    suffix_lengths: tuple
     suffix_not_before: dict
     infix: str
     after_unit: str
@@ -119,6 +121,8 @@ class _Lexicon:
     span_followers: tuple
     bare_units: tuple
     bare_followers: tuple
+    fixed: dict
+    symbols: dict
     pattern: re.Pattern
     idioms: re.Pattern
     fold: dict
@@ -159,23 +163,35 @@ def _lexicon() -> _Lexicon:
         raise lexicon.LexiconError(f"hedges.json: suffix_not_before names unknown suffixes {bad}")
     if bad := [s for s in connectors + list_joiners if not s]:
         raise lexicon.LexiconError("hedges.json: empty connector")
-    patterns = _compile(idioms)
+    fixed = {}
+    for phrase, entry in cues.get("fixed_quantities", {}).items():
+        try:
+            unit = entry["unit"]
+            fixed[phrase] = (Decimal(entry["value"]), unit, _unit_by_name()[unit].dimension)
+        except (KeyError, TypeError, ArithmeticError) as err:
+            raise lexicon.LexiconError(f"quantity_cues.json: fixed_quantities: bad entry {phrase!r}") from err
+    symbols = cues.get("currency_symbols", {})
+    if bad := [k for k, v in symbols.items() if len(k) != 1 or v not in _unit_by_name()]:
+        raise lexicon.LexiconError(f"quantity_cues.json: currency_symbols: bad entries {bad}")
+    patterns = _compile(idioms, fixed)
     fold = _text_fold()
-    by_first: dict[str, list] = {}
+    grouped: dict[str, dict] = {}
     for surface, entry in units().items():
-        by_first.setdefault(surface[0], []).append(entry)
+        grouped.setdefault(surface[0], {})[surface] = entry
+    by_first = {c: (tuple(sorted({len(s) for s in table}, reverse=True)), table)
+                for c, table in grouped.items()}
     return _Lexicon(
         by_first=by_first, prefix=prefix, prefix_not_after=prefix_not_after,
         prefix_only_before=prefix_only_before,
         prefix_lengths=tuple(sorted({len(k) for k in prefix}, reverse=True)),
-        suffix=sorted(suffix.items(), key=lambda kv: -len(kv[0])),
+        suffix=suffix, suffix_lengths=tuple(sorted({len(k) for k in suffix}, reverse=True)),
         suffix_not_before=suffix_not_before, infix=infix, after_unit=after_unit,
         ranges=connectors, lists=list_joiners,
         money_cues=lists["money_cues"], rank_cues=lists["rank_cues"],
         rank_classifiers=lists["rank_classifiers"], span_followers=lists["time_span_followers"],
         bare_units=lists["bare_magnitude_units"], bare_followers=tuple(
             sorted(lists["bare_magnitude_followers"], key=len, reverse=True)),
-        pattern=patterns[0], idioms=patterns[1], fold=fold, foldable=_foldable(fold))
+        fixed=fixed, symbols=symbols, pattern=patterns[0], idioms=patterns[1], fold=fold, foldable=_foldable(fold))
 
 
 def _text_fold() -> dict:
@@ -185,19 +201,21 @@ def _text_fold() -> dict:
     return table
 
 
-def _compile(idioms) -> tuple[re.Pattern, re.Pattern]:
+def _compile(idioms, fixed_phrases) -> tuple[re.Pattern, re.Pattern]:
     """The numeral pattern and the pattern of set phrases that hold numerals but no quantity."""
     numeral = rf"[{_CN_DIGITS}{_CN_PLACES}]"
     cn = rf"{numeral}[{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}]*(?:点[{_CN_DIGITS}]+)?[{_CN_MAGS}]*"
-    arabic = r"(?<![0-9A-Za-z.])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?" \
+    arabic = r"(?<![0-9A-Za-z.])(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?" \
              rf"[{_CN_PLACES}{_CN_MAGS}]*"
     any_num = rf"(?:{arabic}|{cn})"
+    fixed = "|".join(re.escape(s) for s in sorted(fixed_phrases, key=len, reverse=True)) or "(?!)"
     not_numeral = rf"(?<![{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}0-9.数几])"
     # The leading lookahead lets the regex engine skip fast to characters that can start a
     # number: without it every position tries every branch (3x slower on news text).
     numbers = re.compile(
-        rf"(?=[0-9{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}第半负\-])(?:"
-        rf"{not_numeral}(?P<pct>[百千万]分之)(?P<pnum>{any_num})"
+        rf"(?=[0-9{_CN_DIGITS}{_CN_PLACES}{_CN_MAGS}第半负打\-])(?:"
+        rf"(?P<fixed>{fixed})"
+        rf"|{not_numeral}(?P<pct>[百千万]分之)(?P<pnum>{any_num})"
         rf"|(?P<fden>{any_num})分之(?P<fnum>{any_num})"
         rf"|第(?P<ord>{any_num})"
         rf"|{not_numeral}(?P<bare>万亿|亿|万)(?=元|美元)"
@@ -263,15 +281,22 @@ def find_quantities(text: str) -> list[Quantity]:
 # ---------------------------------------------------------------- one match
 
 def _unit_at(t: str, i: int, lex: _Lexicon) -> UnitEntry | None:
-    for entry in lex.by_first.get(t[i:i + 1], ()):
-        if t.startswith(entry.surface, i):
-            j = i + len(entry.surface)
-            if entry.not_before and any(t.startswith(s, j) for s in entry.not_before):
-                continue
-            if entry.surface[-1].isascii() and entry.surface[-1].isalpha() and \
-                    t[j:j + 1].isascii() and t[j:j + 1].isalpha():
-                continue                                     # 5MWh is not 5 MW
-            return entry
+    """The longest unit surface starting at i whose not_before words don't follow it."""
+    table = lex.by_first.get(t[i:i + 1])
+    if table is None:
+        return None
+    lengths, surfaces = table
+    for n in lengths:
+        entry = surfaces.get(t[i:i + n])
+        if entry is None:
+            continue
+        j = i + n
+        if entry.not_before and any(t.startswith(s, j) for s in entry.not_before):
+            continue
+        if entry.surface[-1].isascii() and entry.surface[-1].isalpha() and \
+                t[j:j + 1].isascii() and t[j:j + 1].isalpha():
+            continue                                         # 5MWh is not 5 MW
+        return entry
     return None
 
 
@@ -295,12 +320,15 @@ def _prefix(t: str, start: int, first: str, lex: _Lexicon):
 
 
 def _suffix(t: str, j: int, lex: _Lexicon):
-    for word, kind in lex.suffix:
-        if t.startswith(word, j):
-            after = j + len(word)
-            if any(t.startswith(s, after) for s in lex.suffix_not_before.get(word, ())):
-                continue
-            return len(word), kind
+    """The hedge word starting at j (以上, 左右 …) as (length, kind), or (0, None)."""
+    for n in lex.suffix_lengths:
+        word = t[j:j + n]
+        kind = lex.suffix.get(word)
+        if kind is None:
+            continue
+        if any(t.startswith(s, j + n) for s in lex.suffix_not_before.get(word, ())):
+            continue
+        return n, kind
     return 0, None
 
 
@@ -325,6 +353,9 @@ def _mark(cand: _Cand, kind: str) -> None:
 
 def _build(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     kind = m.lastgroup
+    if m.group("fixed") is not None:
+        value, unit, dimension = lex.fixed[m.group("fixed")]
+        return _finish(t, _Cand(m.start(), m.end(), m.end(), value, unit, dimension), m.group(0), lex)
     if m.group("pnum") is not None:
         return _percent_words(t, m, lex)
     if m.group("fnum") is not None:
@@ -342,8 +373,8 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     num = m.group("num")
     start, i = m.start(), m.end("num")
     signed = bool(m.group("sign"))
-    if num == "一" and t[i:i + 1] == "半":                   # 一半 -> 50 %
-        return _finish(t, _Cand(start, i + 1, i + 1, Decimal(50), "%", "percent"), num, lex)
+    if start and t[start - 1] == "%":
+        return None                                          # %28 in a URL
     entry, extra, half = _unit_after(t, i, lex)
     if entry is None and len(num) > 1 and num[-1] in _CN_PLACES:
         shrunk, _, _ = _unit_after(t, i - 1, lex)            # 16万千瓦, 三千瓦: 千 belongs to the unit
@@ -352,10 +383,15 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     if num == "半" and (entry is None or entry.dimension not in ("duration", "percent")
                        or (start and t[start - 1] in _HALF_BLOCKERS)):
         return None
-    value = parse_number(num)
+    if entry is not None and entry.unit == "折" and len(num) == 2 and all(c in _CN_DIGITS for c in num):
+        value = parse_number(num[0]) + parse_number(num[1]) / 10     # 五五折 = 5.5折
+    else:
+        value = parse_number(num)
     approx = extra
     magnitude = None
-    if num[-1] in _CN_MAGS:
+    if num[0].isdigit() and num[-1] in _CN_PLACES + _CN_MAGS:
+        magnitude = parse_number("1" + num.lstrip("0123456789.,"))      # 3千 -> 1000, 1.1万亿 -> 10^12
+    elif num[-1] in _CN_MAGS:
         magnitude = _TEXT_MAGS["万亿"] if num.endswith("万亿") else _TEXT_MAGS[num[-1]]
     if entry is None and t[i:i + 1] and t[i] in lex.infix:
         # 余/多 before a magnitude or unit: 3600余家, 500余万元, 3万余人, 10多个
@@ -370,6 +406,19 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
                 magnitude = _TEXT_MAGS[mag]
                 value *= magnitude
             i, entry = j, after
+    if entry is None and num[0].isdigit() and t[i:i + 1] == " ":
+        entry, extra, half = _unit_after(t, i + 1, lex)       # "300 美元": one space
+        if entry is not None:
+            i += 1
+    if entry is None and start and t[start - 1] in lex.symbols and num[0].isdigit():
+        entry = unit_entry(lex.symbols[t[start - 1]])        # $20, ￥300
+        start -= 1
+        if entry is not None:
+            value = value * entry.scale
+            if signed:
+                value = -value
+            return _finish(t, _Cand(start, i, i, value, entry.unit, entry.dimension,
+                                    approx=approx, magnitude=magnitude), num, lex)
     if signed:
         value = -value
     num_end = i
@@ -382,8 +431,10 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     value = value * entry.scale + (Decimal("0.5") if half else 0)
     cand = _Cand(start, j, num_end, value, entry.unit, entry.dimension,
                  approx=approx, magnitude=magnitude, signed=signed)
-    if entry.dimension == "duration":
-        if t[j:j + 1] == "半":                               # 两年半
+    if entry.unit == "折" and value >= 10 and not (num.isdigit() and len(num) == 2):
+        return None                                          # 十折 is not a discount
+    if entry.dimension == "duration" or entry.unit == "成":
+        if t[j:j + 1] == "半":                               # 两年半, 三成半
             cand.value += Decimal("0.5")
             cand.end += 1
         elif t[j:j + 1] and t[j] in lex.after_unit and _unit_after(t, j + 1, lex)[0] is None:
@@ -396,7 +447,7 @@ def _unit_after(t: str, i: int, lex: _Lexicon):
     """The unit at i as (entry, approx, half); 个多月 / 个半小时 read as 月 / 小时."""
     if t[i:i + 1] == "个" and t[i + 1:i + 2] in ("多", "余", "半"):
         mark = t[i + 1]
-        for entry in lex.by_first.get("个", ()):
+        for entry in lex.by_first["个"][1].values() if "个" in lex.by_first else ():
             rest = entry.surface[1:]
             if rest and entry.dimension == "duration" and t.startswith(rest, i + 2):
                 return entry, mark != "半", mark == "半"
@@ -421,8 +472,12 @@ def _finish(t: str, cand: _Cand, num: str, lex: _Lexicon) -> _Cand | None:
         return None                                          # 2024年 is a year
     if cand.dimension == "duration" and any(t.startswith(s, end) for s in lex.span_followers):
         return None                                          # 两年来, 五年间: time, not a quantity
+    if unit == "次" and cand.start and t[cand.start - 1] == "届":
+        return None                                          # 十四届一次会议: a session, not a count
     if num in _ONE and cand.dimension == "count" and unit != "次" and cand.magnitude is None:
         return None                                          # 一批, 一个缩影: indefinite 一
+    if unit == "%" and _HEX2.match(t, end):
+        return None                                          # %2F in a URL
     first = num[0]
     if _is_lone(num):
         lone_ok = unit == "年" or t[end:end + 1] == "级" or (
@@ -451,9 +506,20 @@ def _quoted_code(t: str, cand: _Cand) -> bool:
 def _percent_words(t, m, lex) -> _Cand | None:
     """百分之十二 -> 12 %, 千分之三 -> 0.3 %."""
     head = m.group("pct")[0]
-    value = parse_number(m.group("pnum")) * {"百": 1, "千": Decimal("0.1"), "万": Decimal("0.01")}[head]
-    cand = _Cand(m.start("pct"), m.end(), m.end(), value, "%", "percent")
-    return _finish(t, cand, m.group("pnum"), lex)
+    pnum, end = m.group("pnum"), m.end()
+    for _ in range(3):                                       # 百分之七十百分位: drop the trailing 百
+        try:
+            value = parse_number(pnum)
+            break
+        except ValueError:
+            if len(pnum) < 2 or pnum[-1] not in _CN_PLACES + _CN_MAGS:
+                raise
+            pnum, end = pnum[:-1], end - 1
+    else:
+        return None
+    value *= {"百": 1, "千": Decimal("0.1"), "万": Decimal("0.01")}[head]
+    cand = _Cand(m.start("pct"), end, end, value, "%", "percent")
+    return _finish(t, cand, m.group("pct") + pnum, lex)
 
 
 def _fraction(t, m, lex) -> _Cand | None:
@@ -503,8 +569,6 @@ def _bare_magnitude(t, m, lex) -> _Cand | None:
         return None
     cand = _Cand(m.start(), j, i, _TEXT_MAGS[mag], entry.unit, entry.dimension)
     _apply_hedges(t, cand, mag, lex)
-    if not cand.has_suffix and t.startswith("及以上", j):
-        pass
     return cand
 
 

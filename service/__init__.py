@@ -1,13 +1,11 @@
 """newsclaims HTTP API: `gunicorn 'service:create_app()'`."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, request
 
 from index.library import Library
 
-from . import api, errors
+from . import api, docs, errors, observability
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,10 +18,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    logging.basicConfig(level=str(app.config["LOG_LEVEL"]).upper())
+    observability.init_app(app)          # JSON logs, request ids, access lines, /metrics
     app.extensions["newsclaims"] = Library(app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]))
     errors.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(docs.bp)
     origins = {o.strip() for o in str(app.config["CORS_ORIGINS"] or "").split(",") if o.strip()}
     if origins:
         @app.after_request

@@ -10,11 +10,13 @@ from flask import Blueprint, Response, current_app, request
 from index.library import Library, valid_article_id
 
 from .config import PROJECT_ROOT
+from . import exports
 from .errors import ApiError
 from .schemas import article_in, claims_args, no_args, projects_args, search_args
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(PROJECT_ROOT) / "openapi.yaml"
+MAX_PROJECT_ID = 2**63 - 1      # SQLite's largest INTEGER
 
 
 def library() -> Library:
@@ -115,6 +117,9 @@ def search():
 def claims_by_project():
     """The claims about a project, whichever alias the articles used; suggestions when none match."""
     args = claims_args.load(request.args)
+    fmt = args.pop("format")
+    if fmt != "json":
+        return exports.claims_download(library(), args, fmt)
     return library().claims_by_project(args.pop("project"), **args)
 
 
@@ -128,6 +133,8 @@ def list_projects():
 def get_project(project_id):
     """One project with its claims grouped by metric."""
     no_args.load(request.args)
+    if project_id > MAX_PROJECT_ID:      # beyond SQLite's INTEGER: an OverflowError (500) otherwise
+        raise ApiError(400, f"Invalid project id: at most {MAX_PROJECT_ID}.")
     project = library().project(project_id)
     if project is None:
         raise ApiError(404, f"No project with id {project_id}.")

@@ -13,3 +13,4 @@ class Defaults:
     RETRY_AFTER = 2                # seconds suggested to clients on 503
     CORS_ORIGINS = ""              # comma-separated allowed origins; empty = no CORS headers
     LOG_LEVEL = "INFO"
+    LOG_FORMAT = "json"            # json (one object per line, with request_id) or text

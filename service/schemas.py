@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from index.claim_filter import SORTS
+from index.export import FORMATS as EXPORT_FORMATS
 from index.library import valid_article_id
 from index.models import DIMENSIONS, MODALITIES
 
@@ -44,9 +45,9 @@ class SearchArgs(Schema):
         unknown = RAISE
 
     q = fields.String(required=True, validate=validate.Length(min=1))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
-    source = fields.String(validate=validate.Length(min=1, max=200))
+    source = fields.String(validate=validate.Length(min=1, max=100))   # the URL stays under 8190 bytes
     published_from = fields.Date()
     published_to = fields.Date()
     has_claims = Flag()
@@ -77,6 +78,7 @@ class ClaimsArgs(Schema):
     sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
 
     @validates("project")
     def check_project(self, value, **_):

@@ -24,7 +24,11 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture(scope="session")
 def contract():
     config = Config(extra_media_type_deserializers={"application/problem+json": json.loads,
-                                                    "application/yaml": yaml.safe_load})
+                                                    "application/yaml": yaml.safe_load,
+                                                    "application/ld+json": json.loads,
+                                                    "application/x-ndjson": bytes.decode,
+                                                    "text/csv": bytes.decode,
+                                                    "application/openmetrics-text": bytes.decode})
     return OpenAPI.from_file_path(str(ROOT / "openapi.yaml"), config=config)
 
 

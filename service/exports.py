@@ -1,0 +1,40 @@
+"""`GET /claims?format=csv|jsonl|jsonld`: the matching claims streamed as a download."""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from flask import Response, request, stream_with_context
+
+from index import export
+from index.library import Library
+
+UNSAFE_FILENAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
+
+
+def filename(project: str, fmt: str) -> str:
+    """claims-<project>.<ext>, with characters file systems dislike replaced."""
+    stem = UNSAFE_FILENAME.sub("_", project).strip("._")[:80] or "project"
+    return f"claims-{stem}.{export.EXTENSIONS[fmt]}"
+
+
+def content_disposition(name: str) -> str:
+    """attachment with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 8187)."""
+    ascii_name = name if name.isascii() else "claims." + name.rsplit(".", 1)[-1]
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def claims_download(library: Library, args: dict, fmt: str) -> Response:
+    """Every claim about the project matching the filters (one page of them when `page` or
+    `per_page` is in the query), in the requested sort, streamed in format `fmt`."""
+    project = args.pop("project")
+    paged = "page" in request.args or "per_page" in request.args
+    if paged:
+        claims = library.claims_by_project(project, **args)["items"]
+    else:
+        args.pop("page", None)
+        args.pop("per_page", None)
+        _, claims = export.project_claims(library, project, **args)
+    body = stream_with_context(export.write(claims, fmt))
+    return Response(body, content_type=export.MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": content_disposition(filename(project, fmt))})
