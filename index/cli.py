@@ -269,8 +269,12 @@ def serve(data_dir, bind, workers, threads, gunicorn_args):
     arguments go to gunicorn as they are, e.g. `newsclaims serve -- --timeout 60`.
     Docs: http://HOST:PORT/docs, metrics: /metrics, health: /health.
     """
+    import importlib.util
     os.environ["NEWSCLAIMS_DATA_DIR"] = str(Path(data_dir).resolve())
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", bind,
+    # the settings by file path: importing them as a module would import the app (and
+    # prometheus_client) before they set PROMETHEUS_MULTIPROC_DIR for the workers' metrics
+    config = Path(importlib.util.find_spec("service").submodule_search_locations[0]) / "gunicorn_conf.py"
+    argv = [sys.executable, "-m", "gunicorn", "--config", str(config), "--bind", bind,
             "--workers", str(workers), "--threads", str(threads), *gunicorn_args, "service:create_app()"]
     click.echo(f"newsclaims: serving {os.environ['NEWSCLAIMS_DATA_DIR']} on {bind} "
                f"({workers} workers × {threads} threads); docs at /docs", err=True)

