@@ -14,6 +14,7 @@ from is its paragraph's text. Prints misses, false alarms, attribute errors and 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 import os
@@ -69,6 +70,11 @@ def score(gold_path, articles_dir=None, corpus=None, parse=None, find=None, show
         if article in records:
             rec = records[article]
             kwargs = {k: rec[k] for k in ("title", "published", "source", "url") if rec.get(k)}
+            if isinstance(kwargs.get("published"), str):    # the API reads it as a date: so do we
+                try:
+                    kwargs["published"] = dt.date.fromisoformat(kwargs["published"][:10])
+                except ValueError:
+                    kwargs.pop("published")
             art = parse(rec["text"], id=article, **kwargs)
         else:
             text = Path(articles_dir, article).read_text(encoding="utf-8")

@@ -66,13 +66,17 @@ def analyse(schema, doc: Mapping) -> list[tuple]:
 class SegmentBuilder:
     """Builds one new segment of the index in `storage` from analysed documents.
 
+    Segments are written as separate files (`compound=False`): Whoosh reads a compound segment
+    through a BytesIO copy of each file (a searcher on the corpus index would copy ~160 MB per
+    thread), while separate files are read in place.
+
     Not a writer: it takes no lock and changes no TOC; the segment becomes part of the index
     when a writer commits it (`add_segments`). Uncommitted segment files are removed by the
     next commit of any writer (Whoosh's `clean_files`).
     """
 
-    def __init__(self, storage, indexname: str, schema, codec=None):
-        self.storage, self.schema = storage, schema
+    def __init__(self, storage, indexname: str, schema, codec=None, compound: bool = False):
+        self.storage, self.schema, self.compound = storage, schema, compound
         self.codec = codec or default_codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self._perdoc = self.codec.per_document_writer(storage, self.segment)
@@ -123,7 +127,7 @@ class SegmentBuilder:
         fieldwriter.close()
         self._terms.clear()
         self.segment.set_doc_count(self.docnum)
-        if self.segment.should_assemble():
+        if self.compound and self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
         return self.segment
 

@@ -81,42 +81,21 @@ def ingest(paths, data_dir, batch, if_empty):
     Idempotent by article id: an article already stored with the same input is skipped, so an
     interrupted run can simply be started again.
     """
+    from .ingest import ingest_records
+
     library = Library(data_dir)
     if if_empty and library.store.counts()["articles"]:
         click.echo(f"newsclaims: {data_dir} already holds articles; not ingesting", err=True)
         return
-    records = [r for path in paths for r in read_records(path)]
-    done = skipped = rejected = claims = 0
-    pending = []
-
-    def flush():
-        nonlocal done, claims
-        if pending:
-            results = library.add_articles(pending)
-            done += len(results)
-            claims += sum(r.claims for r in results)
-            pending.clear()
-
+    records = [r | {"published": as_date(r.get("published"))} for path in paths for r in read_records(path)]
     quiet = io.StringIO()     # a progress bar on a terminal only
-    with click.progressbar(records, label="ingest", file=sys.stderr if sys.stderr.isatty() else quiet) as bar:
-        for start in range(0, len(records), batch):
-            chunk = records[start:start + batch]
-            known = library.store.digests(r["id"] for r in chunk if r.get("id"))
-            for record in chunk:
-                meta = {"title": record.get("title"), "published": as_date(record.get("published")),
-                        "source": record.get("source"), "url": record.get("url")}
-                text = record.get("text") or ""
-                if record.get("id") and known.get(record["id"]) == input_digest(text, meta):
-                    skipped += 1
-                    continue
-                try:
-                    pending.append(library.prepare(text, id=record.get("id"), **meta))
-                except (EmptyArticle, InvalidId) as err:
-                    rejected += 1
-                    click.echo(f"skipped {record.get('id')}: {err}", err=True)
-            flush()
-            bar.update(len(chunk))
-    click.echo(f"ingested {done} articles ({claims} claims), {skipped} unchanged, {rejected} rejected")
+    with click.progressbar(length=len(records), label="ingest",
+                           file=sys.stderr if sys.stderr.isatty() else quiet) as bar:
+        summary = ingest_records(library, records, batch=batch, progress=bar.update)
+    for article_id, reason in summary.rejected:
+        click.echo(f"skipped {article_id}: {reason}", err=True)
+    click.echo(f"ingested {summary.done} articles ({summary.claims} claims), {summary.skipped} unchanged, "
+               f"{len(summary.rejected)} rejected")
 
 
 @main.command()
@@ -132,7 +111,7 @@ def reindex(data_dir):
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (what GET /health answers).")
 def check(data_dir, as_json):
-    """Check that the database and the index are readable and in step; show counts and generations.
+    """Check the database and the index: readable, in step; counts and generations.
 
     Exit status: 0 ok; 1 when the index lags the database (run `newsclaims reindex`), either is
     unreadable, or there is no database.
@@ -157,7 +136,7 @@ def check(data_dir, as_json):
 @click.option("--has-claims/--any", "has_claims", default=None, help="Only passages with claims.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /search answers.")
 def search(query, data_dir, page, per_page, source, has_claims, as_json):
-    """Search passages for QUERY: a table of article, passage excerpt (matches highlighted) and claims.
+    """Search passages: article, excerpt with the matches highlighted, and claims.
 
     QUERY is plain words; "quoted words" match as a phrase. Exit status: 0 with hits, 1 when
     nothing matched.
@@ -187,14 +166,16 @@ def search(query, data_dir, page, per_page, source, has_claims, as_json):
 @click.option("--metric", help="Substring of the claims' metric (投资, 产值 …).")
 @click.option("--dimension", type=click.Choice(["money", "count", "percent", "mass", "rate", "area", "power",
                                                 "duration", "rank", "other"]), help="Only claims of this dimension.")
-@click.option("--modality", type=click.Choice(["actual", "plan", "target", "forecast"]))
+@click.option("--modality", type=click.Choice(["actual", "plan", "target", "forecast"]),
+              help="Only reported facts (actual) or plans, targets, forecasts.")
 @click.option("--sort", type=click.Choice(["text", "value", "-value", "published", "-published"]), default="text",
-              show_default=True)
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--per-page", type=click.IntRange(1, 100000), default=1000, show_default=True)
+              show_default=True, help="Order: text order, by value or by publication date (- = descending).")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of claims.")
+@click.option("--per-page", type=click.IntRange(1, 100000), default=1000, show_default=True,
+              help="Claims per page.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /claims answers.")
 def claims(project, data_dir, metric, dimension, modality, sort, page, per_page, as_json):
-    """The claims about a project, whichever of its names the articles used, grouped by metric.
+    """Claims about a project (any of its names), grouped by metric.
 
     Exit status: 0 with claims, 1 when no project matches the name (close names are suggested)
     or the filters leave no claim.
@@ -223,7 +204,10 @@ def claims(project, data_dir, metric, dimension, modality, sort, page, per_page,
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="File to write (replaced only once complete); - is standard output.")
 def export(data_dir, project, fmt, output):
-    """Export claims as JSON Lines, CSV or schema.org JSON-LD (ClaimReview) for fact-checking tools.
+    """Export claims as JSON Lines, CSV or schema.org JSON-LD (ClaimReview).
+
+    JSON-LD is one ClaimReview per claim (no rating) for fact-checking tools; CSV is one row per
+    claim with the Claim flattened; JSONL is the API's Claim objects, one per line.
 
     Exit status: 0 written, 1 when --project matches no project.
 
@@ -263,7 +247,7 @@ def export(data_dir, project, fmt, output):
               help="Threads per worker (env NEWSCLAIMS_THREADS).")
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 def serve(data_dir, bind, workers, threads, gunicorn_args):
-    """Serve the HTTP API with gunicorn and the production settings (service/gunicorn_conf.py).
+    """Serve the HTTP API with gunicorn (production settings: service/gunicorn_conf.py).
 
     Every NEWSCLAIMS_* setting of the README applies (token, limits, logging). Further
     arguments go to gunicorn as they are, e.g. `newsclaims serve -- --timeout 60`.

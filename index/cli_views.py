@@ -48,6 +48,11 @@ class FriendlyGroup(click.Group):
             ctx.exit(EXIT_BUSY)
         except KeyboardInterrupt:
             raise click.exceptions.Abort() from None
+        except BrokenPipeError:
+            # the reader went away (`newsclaims export | head`): not an error of ours; stop
+            # quietly, and keep Python from complaining when it flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_OK)
         except Exception as err:
             if os.environ.get("NEWSCLAIMS_DEBUG"):
                 raise
@@ -167,7 +172,7 @@ def claims_table(body: dict) -> Table:
     table.add_column("value", justify="right", overflow="fold")
     table.add_column("period", overflow="fold")
     table.add_column("modality")
-    table.add_column("article", overflow="fold")
+    table.add_column("article (published, id)", overflow="fold")
     groups: dict[str, list[dict]] = {}
     for claim in body["items"]:
         groups.setdefault(claim.get("metric") or "(no metric)", []).append(claim)
@@ -175,10 +180,9 @@ def claims_table(body: dict) -> Table:
         if number:
             table.add_section()
         for row, claim in enumerate(claims):
-            source = claim.get("source") or {}
-            article = " · ".join(x for x in (source.get("source"), source.get("published")) if x)
+            published = (claim.get("source") or {}).get("published")
             table.add_row(metric if row == 0 else "", claim["raw"], value_text(claim), period_text(claim),
-                          claim["modality"], f"{article}\n{claim['article_id']}" if article else claim["article_id"])
+                          claim["modality"], f"{published} {claim['article_id']}" if published else claim["article_id"])
     return table
 
 

@@ -51,6 +51,10 @@ def _filters():
         slogan_max=int(d["slogan_max_len"]),
         not_claims=frozenset(d["not_claims"]),
         reference_before=frozenset(d["reference_before"]),
+        not_claim_units=frozenset(d.get("not_claim_units", ())),
+        occasions=frozenset((u, w) for u, words in d.get("occasion_followers", {}).items() for w in words),
+        counting_units=tuple(d.get("counting_units", ())),
+        abbreviations=frozenset(d.get("place_abbreviations", "")),
     )
 
 
@@ -76,7 +80,7 @@ def _cues():
         done_re=re.compile(_alt(d["project_done"])),
         disposal_re=re.compile(rf"[^，。；,;]{{0,20}}?(?:{_alt(d['disposal_after_jiang'])})"),
         reset_re=re.compile(_alt(d["actual_reset"])),
-        trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟)"),
+        trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟|即将)"),
         trailing_target_re=re.compile(r"[^。；;]*?(?:目标)"),
     )
 
@@ -93,6 +97,7 @@ def _speech():
         adverbial_re=re.compile(rf"(?:{_alt(d['adverbial_tail'])})+$"),
         takeover_re=re.compile(_alt(d["takeovers"])),
         not_persons=frozenset(d["not_persons"]),
+        org_suffixes=tuple(d.get("org_suffixes", ())),
     )
 
 
@@ -143,6 +148,8 @@ def _person_before(chunk: str) -> str | None:
     titles = list(sp["title_re"].finditer(chunk))
     cand = chunk[titles[-1].end():] if titles else chunk
     cand = cand.strip()
+    if cand.endswith(sp["org_suffixes"]) and not titles:
+        return None            # 国资委提到: an organisation speaks, no person
     if 2 <= len(cand) <= 3 and HAN.fullmatch(cand[0]) and cand not in sp["not_persons"] and all(HAN.match(c) for c in cand):
         return cand
     return _jieba_person(cand if titles else chunk)
@@ -227,6 +234,11 @@ def _inside(pos: int, spans) -> tuple[int, int] | None:
     return None
 
 
+def counted_one(text: str, start: int, unit: str) -> bool:
+    from index.quantities import counted_one as counted  # noqa: PLC0415 - bound late, like the finder
+    return counted(text, start, unit)
+
+
 def is_claim(text: str, q: Quantity, quotes, titles, idioms) -> bool:
     """Spec "Not claims": names, idioms, slogans, codes, indefinite 一, tiers without unit,
     ranks without 排名, durations used as time."""
@@ -238,15 +250,20 @@ def is_claim(text: str, q: Quantity, quotes, titles, idioms) -> bool:
     core = raw.lstrip("约近超逾过不低于到接突破上百")
     if q.dimension == "rank":
         return bool(f["rank_cue_re"].search(before))
-    # indefinite 一 (一批, 一个缩影, 一项项) and one-off 一次
-    if re.match(r"一(?![\d十百千万亿点.])", core) and q.value == 1:
+    # indefinite 一 (一批, 一个缩影, 一项项) and one-off 一次; 新开工一个项目 counts
+    if re.match(r"一(?![\d十百千万亿点.])", core) and q.value == 1 and not counted_one(text, s, q.unit):
         return False
+    if q.unit in f["not_claim_units"] or (q.unit, after[:2]) in f["occasions"]:
+        return False           # 成立76周年, 95岁生日: an anniversary names an occasion
     if core in f["not_claims"]:
         return False
+    if 2 <= q.value <= 5 and raw == core and _abbreviation_run(before, int(q.value), f["abbreviations"]):
+        return False           # 中美两个大国, 川渝两地, 京津冀三地: the numeral restates a set phrase
     if before[-1:] and before[-1:] in f["reference_before"] and raw == core and q.dimension != "percent":
         return False           # 这四个字, 第3艘, 每季度一次: a reference, an ordinal, a frequency
-    if after.startswith(f["name_followers"]) and not re.match(r"\d", raw[-1:]):
-        return False
+    if after.startswith(f["name_followers"]) and not re.match(r"\d", raw[-1:]) \
+            and not raw.endswith(f["counting_units"]):
+        return False           # 五峰集团, 一百岁集团; not 29个国家, 1万亿元国债
     if after.startswith(("+", "＋")) or before.endswith(("+", "＋")) or re.match(r"\d+(?:[”\"’、，,。）)]|$)", after):
         return False
     if after.startswith("级") and raw[-1:] in NUMERAL_CHARS:
@@ -269,6 +286,13 @@ def is_claim(text: str, q: Quantity, quotes, titles, idioms) -> bool:
         if not (f["duration_cue_re"].search(before) or after.startswith(f["duration_after"])):
             return False
     return True
+
+
+def _abbreviation_run(before: str, n: int, abbreviations: frozenset) -> bool:
+    """The n characters right before the numeral are one-character place names (中美, 京津冀)."""
+    run = before[-n:]
+    return len(run) == n and all(c in abbreviations for c in run) and \
+        (len(before) == n or before[-n - 1] not in abbreviations)
 
 
 def _slogan_cell(text: str, s: int, e: int) -> bool:
@@ -378,9 +402,41 @@ BATCH_AFTER = re.compile(r"[^，。；,;]{0,14}?(?:项目|工程)")
 BATCH_BEFORE = re.compile(r"(?:项目|工程)[^，。；,;、]{0,2}$")
 OWN_TOTAL = re.compile(r"(?<!完成)(?<!年度)(?<!当年)(?:总投资|投资总额|投资额|投资|占地面积|占地|建筑面积|总建筑面积|装机容量|装机规模|装机|产能|规模)(?:约为|约|达到|达|为|超过|超|近)?$")
 CARRIED_DIMS = frozenset({"money", "count", "percent", "rank"})   # results, not levels or sizes
+UNTIL_WORDS = ("截至", "截止")
+CARRIED_UNITS = frozenset({"倍"})                                 # 增长4.7倍 is a result too
 CAPACITY_DIMS = frozenset({"mass", "rate", "power", "area"})
 CAPACITY_UNITS = frozenset({"头", "只", "羽", "吨", "千瓦", "兆瓦", "万千瓦"})
 NAME_CONNECT = re.compile(r"^(?:的)?(?:当年|今年|累计|计划|已|一期|二期)?(?:完成|实际|计划|总)?(?:投资|投资额|总投资|占地|占地面积|建筑面积|装机|装机容量|产能|年产能|年产)?(?:约为|约|达到|达|为|超过|超|近)?$")
+
+
+@functools.cache
+def _time_roles():
+    d = lexicon.load_json("period_expressions.json")
+    return dict(
+        comparison_before=tuple(d.get("comparison_before", ())),
+        comparison_after=tuple(d.get("comparison_after", ())),
+        comparison_after_re=[re.compile(p) for p in d.get("comparison_after_regex", ())],
+        deadline_verbs=tuple(d.get("deadline_verbs", ())),
+        deadline_after=tuple(d.get("deadline_after", ())),
+    )
+
+
+def _not_a_period(text: str, t: TimeExpr) -> bool:
+    """A comparison base (比2020年, 较“十三五”时期, 与上年同期相比) or a policy's end date
+    (延至2027年底) is no period of the figures around it."""
+    r = _time_roles()
+    head = text[:t.start].rstrip("“\"")
+    if head.endswith(r["comparison_before"]) or text.startswith(r["comparison_after"], t.end) \
+            or any(rx.match(text[t.end:t.end + 12]) for rx in r["comparison_after_re"]):
+        return True
+    # the verb ends before the expression (延长至2027年) or its 至 opens it (延|至2027年底)
+    return any(head.endswith(w) or (head.endswith(w[:-1]) and t.text.startswith(w[-1]))
+               for w in r["deadline_verbs"])
+
+
+def _deadline(text: str, t: TimeExpr) -> bool:
+    """6月底前, 年底之前: a deadline, which passes no period on to later sentences."""
+    return text.startswith(_time_roles()["deadline_after"], t.end)
 
 
 def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
@@ -393,7 +449,8 @@ def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
     except Exception as err:  # noqa: BLE001 - no speaker beats no claims
         log.debug("speech regions failed in paragraph %s: %s", p.index, err)
         voices = []
-    times = [t for t in find_time_expressions(text, ref) if not _inside(t.start, titles)]
+    times = [t for t in find_time_expressions(text, ref)
+             if not _inside(t.start, titles) and not _not_a_period(text, t)]
     topic = None
     for s, e, name in names:
         nxt = text[e:e + 1]
@@ -447,6 +504,13 @@ def project_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int]) -> str
 def _resolve_time(ctx: ParagraphContext, t: TimeExpr) -> Period | None:
     if t.kind == "current":
         return period_for_current(ctx.times, t.start)
+    if t.kind == "since" and t.period:
+        # 截至5月底，…今年以来: the span since the start ends on the day named just before
+        ss = ctx.sentence_of(t.start)[0]
+        cut = [x for x in ctx.times if ss <= x.start and x.end <= t.start and x.kind == "day"
+               and x.period and x.text.startswith(UNTIL_WORDS) and t.period[0] <= x.period[1] <= t.period[1]]
+        if cut:
+            return t.period[0], cut[-1].period[1]
     return t.period
 
 
@@ -473,7 +537,7 @@ def period_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project
     after = [t for t in ctx.times if q.end <= t.start and t.end <= clause[1]]
     if after:
         return _resolve_time(ctx, after[0])
-    if para_carry is not None and q.dimension in CARRIED_DIMS:
+    if para_carry is not None and (q.dimension in CARRIED_DIMS or q.unit in CARRIED_UNITS):
         return _resolve_time(ctx, para_carry)
     return None
 
@@ -656,7 +720,8 @@ def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[
             if sent != last_sent:
                 # what earlier sentences of the paragraph pass on to this one: their last time
                 # expression, and across a semicolon their modality cue
-                prior = [t for t in ctx.times if t.end <= sent[0] and t.kind != "current"]
+                # 目前 after the dates of earlier sentences turns the passage to the present
+                prior = [t for t in ctx.times if t.end <= sent[0] and not _deadline(text, t)]
                 carry_time = prior[-1] if prior else None
                 carry_modality = _carried_modality(ctx, sent)
                 last_sent = sent

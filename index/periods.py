@@ -109,16 +109,25 @@ def find_time_expressions(text: str, ref: Reference | None = None) -> list[TimeE
     """Every time expression in `text`, in order, resolved against `ref`."""
     ref = ref or Reference()
     data, parts, pattern = _table()
+    anaphoric = frozenset(data.get("anaphoric_years", ()))
     out = []
+    named_year = None            # the last year written out (2025年): 全年 / 当年 after it mean it
     for m in pattern.finditer(text or ""):
         if m.end() == m.start():
             continue
+        here = ref
+        if named_year and m.group("rel") in anaphoric and not m.group("y"):
+            here = Reference(None, named_year)
         try:
-            expr = _resolve(m, ref, data, parts)
+            expr = _resolve(m, here, data, parts)
         except (ValueError, KeyError, TypeError):   # an impossible date (2月30日) is no expression
             expr = None
+        if expr is not None and here is not ref and expr.kind == "since":
+            expr = _resolve(m, ref, data, parts)
         if expr is not None:
             out.append(expr)
+            if m.group("y") and not (m.group("to") or m.group("until") or m.group("since")):
+                named_year = int(m.group("y"))
     return out
 
 
@@ -187,6 +196,22 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
     else:
         return None
 
+    tail = m.string[end:end + 2]
+    if kind == "day" and period is not None and g("md_m"):
+        more = _day_range(m.string, end, period[0], data)
+        if more is not None and more[0] >= period[0]:
+            # 8月23日—25日, 3月1日至5日: the days of an event
+            return TimeExpr(start, more[1], m.string[start:more[1]], "span", (period[0], more[0]))
+    if g("since") is None and period is not None and m.string.endswith(tuple(data.get("since_before", ())), 0, start) \
+            and tail.startswith(tuple(data.get("since_after", ()))):
+        # 自2004年起 / 从2020年开始: the same as 2004年以来
+        if ref.published is None:
+            return TimeExpr(start, end, text, "since", None)
+        return TimeExpr(start, end, text, "since", (period[0], ref.published))
+    if kind == "span" and period is not None and tail[:1] in ("底", "末") and (prefix_only or g("part")) \
+            and not g("until"):
+        # 2025年底, 四季度末, 上半年末: the last day of that span
+        return TimeExpr(start, end + 1, text + tail[0], "day", (period[1], period[1]))
     if g("since"):
         # X年以来 / 3月以来: from the start of X to the publication date
         if ref.published is None or period is None:
@@ -198,6 +223,19 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
     if g("to") and not g("until") and not year_known and kind == "span" and not part_text:
         return None
     return TimeExpr(start, end, text, kind, period)
+
+
+def _day_range(text: str, end: int, first: dt.date, data) -> tuple[dt.date, int] | None:
+    """A day range continuing at `end` (8月23日—25日): its last day, in the first day's month, and
+    the range's end offset; None when none follows or the day does not exist."""
+    dash = "|".join(re.escape(d) for d in sorted(data["range_dashes"], key=len, reverse=True))
+    m = re.match(rf"(?:{dash})([0-3]?\d)[日号]", text[end:end + 5])
+    if not m:
+        return None
+    try:
+        return first.replace(day=int(m.group(1))), end + m.end()
+    except ValueError:
+        return None
 
 
 def period_for_current(exprs: list[TimeExpr], before: int) -> Period | None:

@@ -46,6 +46,7 @@ _CODE_CHARS = set("0123456789+-NnXx个、 " + _CN_DIGITS + _CN_PLACES)
 _ONE = ("一", "壹")
 _LONE = {"百", "千", "万", "千万", "百万", "亿", "万亿"}
 _HEX2 = re.compile(r"[0-9A-F]{2}")
+_LONE_OK_DIMS = frozenset({"power", "mass", "rate"})     # 百万千瓦, 千万吨: a capacity, not an idiom
 _HALF_BLOCKERS = "上下前后大多过一"
 _RANK_STOPPERS = "届期次批季轮个年月日章条号代批"
 
@@ -121,6 +122,11 @@ class _Lexicon:
     span_followers: tuple
     bare_units: tuple
     bare_followers: tuple
+    year_duration_followers: tuple
+    one_count_before: tuple
+    one_count_units: frozenset
+    people_nouns: tuple
+    cap_before: tuple
     fixed: dict
     symbols: dict
     pattern: re.Pattern
@@ -154,6 +160,9 @@ def _lexicon() -> _Lexicon:
         prefix_not_after = hedges.get("prefix_not_after", {})
         prefix_only_before = hedges.get("prefix_only_before", {})
         suffix_not_before = hedges.get("suffix_not_before", {})
+        cap_before = tuple(hedges.get("cap_before", ()))
+        extra = {key: tuple(cues.get(key, ())) for key in (
+            "year_duration_followers", "one_count_before", "one_count_units", "people_nouns")}
     except (KeyError, TypeError) as err:
         raise lexicon.LexiconError(f"hedges.json / quantity_cues.json: missing or bad key {err}") from err
     for name, table in (("prefix_not_after", prefix_not_after), ("prefix_only_before", prefix_only_before)):
@@ -191,6 +200,10 @@ def _lexicon() -> _Lexicon:
         rank_classifiers=lists["rank_classifiers"], span_followers=lists["time_span_followers"],
         bare_units=lists["bare_magnitude_units"], bare_followers=tuple(
             sorted(lists["bare_magnitude_followers"], key=len, reverse=True)),
+        year_duration_followers=extra["year_duration_followers"],
+        one_count_before=tuple(sorted(extra["one_count_before"], key=len, reverse=True)),
+        one_count_units=frozenset(extra["one_count_units"]),
+        people_nouns=tuple(sorted(extra["people_nouns"], key=len, reverse=True)), cap_before=cap_before,
         fixed=fixed, symbols=symbols, pattern=patterns[0], idioms=patterns[1], fold=fold, foldable=_foldable(fold))
 
 
@@ -319,6 +332,14 @@ def _prefix(t: str, start: int, first: str, lex: _Lexicon):
     return 0, None
 
 
+def _capped(t: str, i: int, lex: _Lexicon) -> bool:
+    """A prohibition earlier in the clause (不得, 严禁 …) turns 超过 X into a cap."""
+    window = t[max(0, i - 20):i]
+    cut = max(window.rfind(c) for c in _CLAUSE_END)
+    window = window[cut + 1:]
+    return any(w in window for w in lex.cap_before)
+
+
 def _suffix(t: str, j: int, lex: _Lexicon):
     """The hedge word starting at j (以上, 左右 …) as (length, kind), or (0, None)."""
     for n in lex.suffix_lengths:
@@ -334,6 +355,8 @@ def _suffix(t: str, j: int, lex: _Lexicon):
 
 def _apply_hedges(t, cand: _Cand, first: str, lex) -> None:
     k, kind = _prefix(t, cand.start, first, lex)
+    if kind == "at_least" and _capped(t, cand.start - k, lex):
+        kind = "at_most"                                     # 不得…超过5000元: a cap
     if kind:
         cand.start -= k
         _mark(cand, kind)
@@ -375,6 +398,10 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     signed = bool(m.group("sign"))
     if start and t[start - 1] == "%":
         return None                                          # %28 in a URL
+    if start and t[start - 1] in "数几" and num[0] in _CN_PLACES + _CN_MAGS:
+        return None                                          # 数十名, 几百家: no definite number
+    if len(num) > 1 and num[0] == "0" and num[1].isdigit():
+        return None                                          # 千帆极轨03组: a serial number
     entry, extra, half = _unit_after(t, i, lex)
     if entry is None and len(num) > 1 and num[-1] in _CN_PLACES:
         shrunk, _, _ = _unit_after(t, i - 1, lex)            # 16万千瓦, 三千瓦: 千 belongs to the unit
@@ -468,26 +495,39 @@ def _is_lone(num: str) -> bool:
 def _finish(t: str, cand: _Cand, num: str, lex: _Lexicon) -> _Cand | None:
     """Attach hedges and apply the 'not a quantity' rules to a number with a unit."""
     unit, end = cand.unit, cand.end
-    if unit == "年" and re.fullmatch(r"[0-9]{4}", num) and not cand.approx:
-        return None                                          # 2024年 is a year
+    if unit == "年" and re.fullmatch(r"[0-9]{4}", num) and not cand.approx and \
+            not any(t.startswith(s, end) for s in lex.year_duration_followers):
+        return None                                          # 2024年 is a year; 3000年历史 is not
     if cand.dimension == "duration" and any(t.startswith(s, end) for s in lex.span_followers):
         return None                                          # 两年来, 五年间: time, not a quantity
     if unit == "次" and cand.start and t[cand.start - 1] == "届":
         return None                                          # 十四届一次会议: a session, not a count
-    if num in _ONE and cand.dimension == "count" and unit != "次" and cand.magnitude is None:
+    if num in _ONE and cand.dimension == "count" and unit != "次" and cand.magnitude is None \
+            and not _counted_one(t, cand.start, unit, lex):
         return None                                          # 一批, 一个缩影: indefinite 一
     if unit == "%" and _HEX2.match(t, end):
         return None                                          # %2F in a URL
     first = num[0]
     if _is_lone(num):
-        lone_ok = unit == "年" or t[end:end + 1] == "级" or (
-            cand.start and t[cand.start - 1] == "上")
+        lone_ok = unit == "年" or t[end:end + 1] == "级" or cand.approx or (
+            cand.start and _prefix(t, cand.start, first, lex)[1] is not None) or (
+            len(num) > 1 and cand.dimension in _LONE_OK_DIMS)   # 上百家, 近千列, 千余名, 百万千瓦
         if not lone_ok:
             return None
     _apply_hedges(t, cand, first, lex)
     if _quoted_code(t, cand):
         return None
     return cand
+
+
+def _counted_one(t: str, start: int, unit: str, lex: _Lexicon) -> bool:
+    """一 counts (新开工一个项目, 仅一家企业) after a verb of counting, with a plain classifier."""
+    return unit in lex.one_count_units and any(t.endswith(w, 0, start) for w in lex.one_count_before)
+
+
+def counted_one(text: str, start: int, unit: str) -> bool:
+    """Whether the 一 at `start` counts one thing rather than being the indefinite article."""
+    return isinstance(text, str) and _counted_one(text, start, unit, _lexicon())
 
 
 def _quoted_code(t: str, cand: _Cand) -> bool:
@@ -565,8 +605,8 @@ def _bare_magnitude(t, m, lex) -> _Cand | None:
     if entry is None:
         return None
     j = i + len(entry.surface)
-    if not any(t.startswith(f, j) for f in lex.bare_followers):
-        return None
+    if not any(t.startswith(f, j) for f in lex.bare_followers) and _prefix(t, m.start(), mag, lex)[1] is None:
+        return None                                          # 亿元 alone only after 突破, 超过, 近 …
     cand = _Cand(m.start(), j, i, _TEXT_MAGS[mag], entry.unit, entry.dimension)
     _apply_hedges(t, cand, mag, lex)
     return cand
@@ -615,6 +655,13 @@ def _inherit_units(t: str, cands: list[_Cand], lex: _Lexicon) -> None:
         elif a.unit == "个" and b.unit.startswith("个") and b.unit != "个":
             a.unit, a.dimension = b.unit, b.dimension        # 12.9个、10.1个百分点
     for c in cands:
+        if c.unit is None and c.magnitude is not None and any(t.startswith(w, c.end) for w in lex.people_nouns):
+            c.unit, c.dimension = "人", "count"              # 20万农村居民: people counted as 人
+            k, kind = _prefix(t, c.start, "", lex)
+            if kind:
+                c.start -= k
+                _mark(c, kind)
+            continue
         if c.unit is None and c.magnitude is not None and t[c.end:c.end + 1] != "级":
             window = t[max(0, c.start - 16):c.start]
             cut = max(window.rfind(ch) for ch in _CLAUSE_END)

@@ -25,7 +25,7 @@ from whoosh import matching
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from .analysis import HAN, fold_width, index_terms, is_number, segmenter, stopwords
+from .analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
 
 MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
 MAX_TERMS = 24               # terms beyond this are ignored
@@ -169,7 +169,6 @@ def _abbreviations(terms, stop, known) -> list[str]:
     Chinese abbreviates a compound by the first character of each part; only contractions
     that are words (in the dictionary, or `known`: found in the index as a word) are used.
     """
-    freq = segmenter().FREQ
     out = []
     for run in _runs([t for t in terms if t[0] not in stop]):
         words = [t[0] for t in run]
@@ -178,7 +177,7 @@ def _abbreviations(terms, stop, known) -> list[str]:
                 parts = words[i:i + size]
                 if all(len(p) >= 2 and HAN.match(p) for p in parts):
                     short = "".join(p[0] for p in parts)
-                    if short not in words and (freq.get(short) or (known and known(short))):
+                    if short not in words and (is_word(short) or (known and known(short))):
                         out.append(short)
     return list(dict.fromkeys(out))
 
@@ -385,7 +384,10 @@ class PassageSearcher:
             with self._lock:
                 self._states.append(state)
         elif not state.searcher.up_to_date():      # another writer committed: read its writes
-            state.searcher = state.searcher.refresh()
+            # a new searcher, not Searcher.refresh(): reusing segment readers across commits
+            # intermittently raises ReaderClosed under concurrent writes (tests/test_concurrency.py)
+            old, state.searcher = state.searcher, self.ix.searcher(weighting=self.weighting)
+            old.close()
             state.filters.clear()
             state.pages.clear()
         return state

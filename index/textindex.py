@@ -14,20 +14,17 @@ writes with their own file lock and turn a wait that is too long into 503.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import writing
+from whoosh import query as wq
 
 from .schema import INDEXED_KINDS, passage_schema
 from .store import paragraph_id
 
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
-REBUILD_LIMITMB = 256         # memory per writer (and per sub-process) for sorting postings
-PARALLEL_THRESHOLD = 5000     # rebuild with sub-processes only from this many passages on
+REBUILD_SEGMENT_POSTINGS = 6_000_000   # a rebuild starts a new segment beyond this (memory bound)
 
 
 def open_index(path: str | Path, create: bool = True):
@@ -141,11 +138,13 @@ def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletion
     Returns the number of documents added.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
     """
-    writer = ix.writer(timeout=timeout)
+    writer = ix.writer(timeout=timeout, compound=False)
     added = 0
     try:
-        for article_id in set(deletions) | set(docs_by_article):
-            writer.delete_by_term("article_id", article_id)
+        # one searcher for all deletions: delete_by_term opens a new one per call (per article)
+        gone = sorted(set(deletions) | set(docs_by_article))
+        if gone:
+            writer.delete_by_query(wq.Or([wq.Term("article_id", article_id) for article_id in gone]))
         for docs in docs_by_article.values():
             for doc in docs:
                 writer.add_document(**doc)
@@ -163,28 +162,25 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
 
     An index with the current schema is cleared in the same commit that adds the new
     documents, so its generation keeps growing and open searchers see the change. An index
-    with another schema (or none) is created afresh. `procs` sub-processes index in
-    parallel (default: 2 when there are at least PARALLEL_THRESHOLD documents).
+    with another schema (or none) is created afresh. Written with `bulkindex.SegmentBuilder`
+    in this process (no posting sort: several times Whoosh's own writer); `procs` is accepted
+    for compatibility and ignored.
     """
+    from . import bulkindex
+
     path = Path(ix_path)
     ix = open_index(path, create=True)
     if not schema_is_current(ix):
         ix = whoosh_index.create_in(str(path), passage_schema())
-    docs = iter(docs)
-    head = list(itertools.islice(docs, PARALLEL_THRESHOLD))
-    if procs is None:
-        procs = min(2, os.cpu_count() or 1) if len(head) >= PARALLEL_THRESHOLD else 1
-    if procs > 1:
-        from .analysis import segmenter
-        segmenter()          # load jieba once here; forked sub-processes inherit it
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMITMB, timeout=timeout)
-    else:
-        writer = ix.writer(limitmb=REBUILD_LIMITMB, timeout=timeout)
-    try:
-        for doc in itertools.chain(head, docs):
-            writer.add_document(**doc)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(mergetype=writing.CLEAR)
+    schema = passage_schema()
+    segments = []
+    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+    for doc in docs:
+        builder.add(bulkindex.analyse(schema, doc))
+        if builder.postings >= REBUILD_SEGMENT_POSTINGS:
+            segments.append(builder.finish())
+            builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+    if builder.docnum:
+        segments.append(builder.finish())
+    bulkindex.clear_and_add_segments(ix, segments, timeout=timeout)
     return ix

@@ -1,6 +1,8 @@
 """newsclaims HTTP API: `gunicorn 'service:create_app()'`."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask, request
 
 from index.library import Library
@@ -14,6 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object("service.config.Defaults")
     if test_config is None:
         app.config.from_prefixed_env(prefix="NEWSCLAIMS")
+        if os.environ.get("NEWSCLAIMS_API_TOKEN"):     # verbatim: from_prefixed_env would read "1e3" as 1000.0
+            app.config["API_TOKEN"] = os.environ["NEWSCLAIMS_API_TOKEN"]
     else:
         app.config.update(test_config)
     app.json.ensure_ascii = False

@@ -43,3 +43,25 @@ def child_exit(server, worker):
 def on_exit(server):
     if _own_metrics_dir:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+# -- gunicorn's own lines as JSON too, like the app's (service/observability.py) ----------------
+# its access log stays off: the app writes one access line per request, with the request id
+if os.environ.get("NEWSCLAIMS_LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},       # the app adds its JSON handler
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False,
+                               "qualname": "gunicorn.error"},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False,
+                                "qualname": "gunicorn.access"},
+        },
+        "handlers": {"error_console": {"class": "logging.StreamHandler", "formatter": "json",
+                                       "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                                "fmt": "%(levelname)s %(name)s %(message)s",
+                                "rename_fields": {"levelname": "level", "name": "logger"},
+                                "timestamp": "time", "json_ensure_ascii": False}},
+    }

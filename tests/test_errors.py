@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import AUTH, TOKEN, make_app
+from index.library import Library
 
 
 @pytest.mark.parametrize("params, status", [
@@ -112,3 +113,149 @@ def test_twenty_megabytes_is_refused(fresh_client):
 
 def test_unknown_route(client):
     assert client.get("/nope").status_code == 404
+
+
+# -- more hostile input (issue 6) -------------------------------------------------------------
+
+@pytest.mark.parametrize("raw_id", [
+    "%F0%9F%98%80",            # an emoji
+    "%C0%AE", "%C0%AE%C0%AE",  # overlong UTF-8 for "." / ".."
+    "a%E2%80%8Fb", "a%E2%80%AEb",   # right-to-left mark, right-to-left override
+    "%ED%A0%80",               # an encoded UTF-16 surrogate (invalid UTF-8)
+    "%FF", "a%0Ab", "a%20b", "%2E", "a%2Fb",
+])
+def test_odd_unicode_ids_are_refused_before_the_library(client, fresh_client, raw_id, monkeypatch):
+    def never(*_, **__):
+        raise AssertionError("an invalid id reached the library")
+    for method in ("article", "claims_of_article", "delete_article"):
+        monkeypatch.setattr(Library, method, never)          # would answer 500
+    assert client.get(f"/articles/{raw_id}").status_code in (400, 404)
+    assert client.get(f"/articles/{raw_id}/claims").status_code in (400, 404)
+    assert fresh_client.delete(f"/articles/{raw_id}", headers=AUTH).status_code in (400, 404)
+
+
+@pytest.mark.parametrize("q", ["%F0%9F%98%80", "%C0%AE", "%E2%80%8F", "%E2%80%AE%E9%A1%B9%E7%9B%AE", "%00",
+                               "%ED%A0%80", "%FF%FE", "%EF%BB%BF", "%E9%A1%B9%00%E7%9B%AE"])
+def test_odd_unicode_queries_never_fail(client, q):
+    response = client.get(f"/search?q={q}")
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("query", ["q=a&q=b", "q=%E9%A1%B9%E7%9B%AE&page=1&page=2", "q=x&per_page=5&per_page=5"])
+def test_repeated_query_parameters_are_refused(client, query):
+    response = client.get(f"/search?{query}")
+    assert response.status_code == 400 and "more than once" in response.get_json()["detail"]
+
+
+def test_repeated_parameters_on_other_routes(client):
+    assert client.get("/claims?project=a&project=b").status_code == 400
+    assert client.get("/projects?page=1&page=1").status_code == 400
+
+
+@pytest.mark.parametrize("data", [
+    b'{"text": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",      # JSON nested 10,000 deep
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"text": ' + b'{"a": ' * 10_000 + b"1" + b"}" * 10_001,
+])
+def test_deeply_nested_json_is_400_not_a_recursion_error(fresh_client, data):
+    response = fresh_client.post("/articles", data=data, content_type="application/json", headers=AUTH)
+    assert response.status_code == 400 and "nested" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("data", [
+    b'{"text": 1e999}', b'{"text": "x", "title": 1e999}', b'{"text": "x", "id": -1e999}',
+    b'{"text": NaN}', b'{"text": "x", "published": Infinity}', b'{"text": "x", "source": 123456789012345678901234567890}',
+    b'{"text": "\\ud800"}', b'{"text": "a\\udfffb"}',                    # unpaired surrogate escapes
+    b'{"text": "\\u00e9t\\u00e9", "text": "x"}',                          # a key given twice
+    b'\xef\xbb\xbf{"text": "x"}',                                        # a byte-order mark
+    b"", b"null", b'"text"',
+])
+def test_odd_json_values_are_400(fresh_client, data):
+    response = fresh_client.post("/articles", data=data, content_type="application/json", headers=AUTH)
+    assert response.status_code == 400, response.get_json()
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"project": "x", "min_value": "NaN"}, 400), ({"project": "x", "max_value": "-Infinity"}, 400),
+    ({"project": "x", "min_value": "1e999"}, 200),     # a (huge) number: nothing is that big
+    ({"project": "x", "page": "1e3"}, 400), ({"project": "x", "per_page": "1.5"}, 400),
+    ({"project": "x", "period_from": "2024-02-30"}, 400),
+])
+def test_numbers_and_dates_in_claim_filters(client, params, status):
+    assert client.get("/claims", query_string=params).status_code == status
+
+
+def test_a_page_deeper_than_the_search_goes_is_400(client):
+    assert client.get("/search", query_string={"q": "项目", "page": 101}).status_code == 400
+    assert client.get("/search", query_string={"q": "项目", "page": 100, "per_page": 100}).status_code == 200
+
+
+def test_a_project_id_beyond_sqlite_integers_is_400(client):
+    assert client.get(f"/projects/{2**63}").status_code == 400
+    assert client.get(f"/projects/{2**63 - 1}").status_code == 404
+
+
+# -- HTTP framing, through gunicorn: what the Flask test client cannot send ---------------------
+
+LIMIT = 65536
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    from servers import Gunicorn
+    server = Gunicorn(tmp_path_factory.mktemp("framing") / "data", workers=1, threads=2,
+                      env={"NEWSCLAIMS_MAX_CONTENT_LENGTH": str(LIMIT)}).start()
+    yield server
+    server.stop()
+
+
+def exchange(server, head: str, body: bytes = b"") -> tuple[int, str, bytes]:
+    """Send raw bytes, close our side, read the whole answer: (status, content type, body)."""
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    content_type = next((line.split(b":", 1)[1].strip().decode() for line in headers.split(b"\r\n")
+                         if line.lower().startswith(b"content-type:")), "")
+    return int(status_line.split()[1]), content_type, payload
+
+
+def post_head(extra: str) -> str:
+    return (f"POST /articles HTTP/1.1\nHost: localhost\nAuthorization: Bearer {TOKEN}\n"
+            f"Content-Type: application/json\nConnection: close\n{extra}")
+
+
+ARTICLE = '{"text": "某市今年新开工项目52个,总投资86亿元。"}'.encode()
+
+
+def chunked(*parts: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("extra, body, status", [
+    (f"Content-Length: {len(ARTICLE) - 10}\n", ARTICLE, 400),            # shorter than the body: cut JSON
+    (f"Content-Length: {len(ARTICLE) + 100}\n", ARTICLE, 400),           # longer: the body ends early
+    ("Transfer-Encoding: chunked\n", chunked(ARTICLE[:20], ARTICLE[20:]), 201),
+    ("Transfer-Encoding: chunked\n", chunked(b'{"text": "', b"a" * LIMIT, b'"}'), 413),   # over the limit
+    ("Transfer-Encoding: chunked\n", b"zz\r\nabc\r\n0\r\n\r\n", 400),                # a broken chunk size
+    (f"Content-Length: {LIMIT + 1}\n", b"{}", 413),
+])
+def test_lying_framing_is_a_problem_not_a_500(small_server, extra, body, status):
+    got, content_type, payload = exchange(small_server, post_head(extra), body)
+    assert got == status, payload[:300]
+    if status >= 400:
+        assert content_type == "application/problem+json" and b"Traceback" not in payload
+
+
+@pytest.mark.parametrize("extra", ["Content-Length: -1\n", "Content-Length: 12abc\n",
+                                   "Content-Length: 5\nContent-Length: 6\n",
+                                   "Content-Length: 5\nTransfer-Encoding: chunked\n"])
+def test_contradictory_lengths_are_refused_by_gunicorn(small_server, extra):
+    """gunicorn answers these itself (400, text/html) before the app: never a 5xx, never smuggled."""
+    got, _, _ = exchange(small_server, post_head(extra), b"{}")
+    assert got == 400

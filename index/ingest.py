@@ -1,0 +1,229 @@
+"""Bulk ingest: many articles into a data folder, on every core, with one index commit.
+
+    summary = ingest_records(library, records, batch=200, procs=None, progress=None)
+
+What `Library.add_articles` does per batch (store, then index), rearranged for throughput:
+
+- Worker processes (fork) do the CPU work: clean and segment (`Library.prepare`), extract
+  claims, and analyse each passage for the index (`bulkindex.analyse`: jieba words, postings).
+  Each worker writes its passages into its own new Whoosh segment (`bulkindex.SegmentBuilder`),
+  so neither analysis nor posting lists cross a process boundary.
+- The parent writes each batch to SQLite as it arrives: one transaction per batch (article,
+  paragraphs and claims of each article together, `synchronous=FULL` as always), so an
+  interruption never leaves half an article, and a new run skips what is stored (same id,
+  same input digest).
+- At the end the parent commits the workers' segments to the index in one Whoosh commit
+  (deleting the old passages of replaced articles) and records the database's generation
+  beside the index.
+
+The whole run holds the data folder's write lock: other writers wait (and get 503 after
+their timeout). If the run is interrupted, the database holds whole batches and the index
+lags; the next `Library(...)` (any command, the service) brings the index up to date from
+the database, as after any crash between the two commits.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from . import bulkindex, textindex
+from .library import EmptyArticle, InvalidId, Library, content_id, input_digest
+from .locking import write_lock
+from .schema import passage_schema
+
+INLINE_BELOW = 400            # fewer new articles than this: no worker processes
+SEGMENT_POSTINGS = 6_000_000  # a worker starts a new segment beyond this many postings (memory bound)
+IN_FLIGHT = 4                 # batches queued per worker
+
+
+@dataclass
+class Summary:
+    done: int = 0
+    claims: int = 0
+    skipped: int = 0
+    rejected: list[tuple[str | None, str]] = field(default_factory=list)
+
+
+def _meta(record: dict) -> dict:
+    return {"title": record.get("title"), "published": record.get("published"),
+            "source": record.get("source"), "url": record.get("url")}
+
+
+def _prepare_batch(library: Library, records: list[dict], builder, schema):
+    """Prepare each record; add its passages to `builder`. Returns (prepared, rejected)."""
+    prepared, rejected = [], []
+    for record in records:
+        try:
+            item = library.prepare(record.get("text") or "", id=record["id"], **_meta(record))
+        except (EmptyArticle, InvalidId) as err:
+            rejected.append((record.get("given_id"), str(err)))
+            continue
+        article, claims, _ = item
+        for doc in textindex.passage_documents(article, article.paragraphs, textindex.claims_by_index(claims)):
+            builder.add(bulkindex.analyse(schema, doc))
+        prepared.append(item)
+    return prepared, rejected
+
+
+def _next_task(tasks, parent: int):
+    """The next task; exit when the parent is gone (killed: nobody will send the end)."""
+    while True:
+        try:
+            return tasks.get(timeout=0.5)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _worker(library: Library, tasks, results, parent: int) -> None:
+    """Process batches from `tasks` until None; then finish the segment and report it."""
+    schema = passage_schema()
+    ix = library.ix
+    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+    try:
+        while True:
+            task = _next_task(tasks, parent)
+            if task is None:
+                break
+            number, records = task
+            prepared, rejected = _prepare_batch(library, records, builder, schema)
+            results.put(("batch", number, prepared, rejected))
+            if builder.postings >= SEGMENT_POSTINGS:
+                results.put(("segment", builder.finish()))
+                builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+        results.put(("segment", builder.finish() if builder.docnum else None))
+        results.put(("done",))
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
+
+
+def unique_records(records: Iterable[dict]) -> list[dict]:
+    """Records with their article id settled (given, or from the content); the last of each id wins."""
+    out: dict[str, dict] = {}
+    for record in records:
+        given = record.get("id")
+        article_id = given if given else content_id(record.get("text") or "")
+        out.pop(article_id, None)
+        out[article_id] = record | {"id": article_id, "given_id": given}
+    return list(out.values())
+
+
+def ingest_records(library: Library, records: Iterable[dict], batch: int = 200, procs: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> Summary:
+    """Store and index `records` (dicts: text and optional id, title, published, source, url).
+
+    Idempotent by article id: a record whose id is stored with the same input digest is skipped.
+    `progress(n)` is called as records are done. `procs` worker processes (default: the CPU
+    count, none for fewer than INLINE_BELOW new articles).
+    """
+    summary = Summary()
+    progress = progress or (lambda n: None)
+    records = unique_records(records)
+    procs = procs if procs is not None else (os.cpu_count() or 1)
+    # workers are forked before the write lock is taken, so they never hold its descriptor
+    pool = _Workers(library, procs) if len(records) >= INLINE_BELOW and procs > 1 else None
+    try:
+        with write_lock(library.lock_path, library.write_timeout):
+            _ingest_locked(library, records, batch, pool, summary, progress)
+    finally:
+        if pool is not None:
+            pool.stop()
+    return summary
+
+
+def _ingest_locked(library: Library, records: list[dict], batch: int, pool, summary: Summary, progress) -> None:
+    library._catch_up()                  # the index is at the database's generation from here on
+    batches, replaced = [], set()
+    for start in range(0, len(records), batch):
+        chunk = records[start:start + batch]
+        known = library.store.digests(r["id"] for r in chunk)
+        todo = []
+        for record in chunk:
+            old = known.get(record["id"])
+            if old is not None and old == input_digest(record.get("text") or "", _meta(record)):
+                summary.skipped += 1
+                continue
+            if old is not None:
+                replaced.add(record["id"])
+            todo.append(record)
+        if todo:
+            batches.append(todo)
+    progress(summary.skipped)
+    if not batches:
+        return
+    if pool is None or sum(map(len, batches)) < INLINE_BELOW:
+        segments = _run_inline(library, batches, summary, progress)
+    else:
+        segments = pool.run(batches, lambda p, r: _store(library, p, r, summary, progress))
+    bulkindex.add_segments(library.ix, segments, delete_ids=replaced)
+    library._set_index_generation(library.store.generation())
+
+
+def _store(library: Library, prepared, rejected, summary: Summary, progress) -> None:
+    if prepared:
+        library.store.put_articles(prepared)
+    summary.done += len(prepared)
+    summary.claims += sum(len(claims) for _, claims, _ in prepared)
+    summary.rejected += rejected
+    progress(len(prepared) + len(rejected))
+
+
+def _run_inline(library: Library, batches, summary: Summary, progress) -> list:
+    schema = passage_schema()
+    builder = bulkindex.SegmentBuilder(library.ix.storage, library.ix.indexname, schema)
+    for records in batches:
+        prepared, rejected = _prepare_batch(library, records, builder, schema)
+        _store(library, prepared, rejected, summary, progress)
+    return [builder.finish()] if builder.docnum else []
+
+
+class _Workers:
+    """`procs` forked worker processes fed batches through a queue."""
+
+    def __init__(self, library: Library, procs: int):
+        context = multiprocessing.get_context("fork")
+        self.tasks, self.results = context.Queue(maxsize=procs * IN_FLIGHT), context.Queue()
+        self.processes = [context.Process(target=_worker, args=(library, self.tasks, self.results, os.getpid()),
+                                          daemon=True) for _ in range(procs)]
+        for process in self.processes:
+            process.start()
+        self.finished = 0
+
+    def run(self, batches, store) -> list:
+        """Send every batch, `store(prepared, rejected)` each result; returns the workers' segments."""
+        segments, closed = [], False
+        pending = list(enumerate(batches))
+        pending.reverse()
+        while self.finished < len(self.processes):
+            # keep the queue fed without blocking on it while results wait
+            while pending and not self.tasks.full():
+                self.tasks.put(pending.pop())
+            if not pending and not closed:
+                for _ in self.processes:
+                    self.tasks.put(None)          # workers never block on results: this put returns
+                closed = True
+            message = self.results.get()
+            kind = message[0]
+            if kind == "batch":
+                store(message[2], message[3])
+            elif kind == "segment":
+                if message[1] is not None:
+                    segments.append(message[1])
+            elif kind == "done":
+                self.finished += 1
+            else:
+                raise RuntimeError("an ingest worker failed:\n" + message[1])
+        return segments
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.is_alive() and self.finished < len(self.processes):
+                process.terminate()
+            process.join()
+
+
+__all__ = ["ingest_records", "unique_records", "Summary"]
