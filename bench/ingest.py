@@ -94,6 +94,7 @@ def main():
     newsclaims = Path(sys.executable).with_name("newsclaims")
     cmd = [str(newsclaims), "ingest", "--data-dir", str(data), *args.extra, str(source)]
     print("command:", " ".join(cmd), flush=True)
+    print(f"load before      {os.getloadavg()[0]:.2f} (1-min load average; other work on the machine skews wall time)")
     started = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = Sampler(process.pid)
@@ -121,7 +122,8 @@ def main():
     print(f"passages/s       {passages / wall:.0f}")
     print(f"peak rss (tree)  {sampler.peak_sum / 2**20:.0f} MB")
     print(f"peak rss (1 proc){sampler.peak_one / 2**20:5.0f} MB")
-    print(f"check            {check.stdout.strip()} (exit {check.returncode})")
+    print(f"load after       {os.getloadavg()[0]:.2f}")
+    print(f"check            exit {check.returncode}")
     if args.keep:
         print(f"data folder      {data}")
     else:

@@ -79,12 +79,22 @@ def _next_task(tasks, parent: int):
                 os._exit(1)
 
 
+def _warm_up() -> None:
+    """Load the segmenters while the parent still reads and checks the input (~1.5 s of jieba)."""
+    from .analysis import fast_segmenter
+    from .extract import _posseg
+
+    fast_segmenter()
+    _posseg().lcut("张茂说")
+
+
 def _worker(library: Library, tasks, results, parent: int) -> None:
     """Process batches from `tasks` until None; then finish the segment and report it."""
     schema = passage_schema()
     ix = library.ix
     builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
     try:
+        _warm_up()
         while True:
             task = _next_task(tasks, parent)
             if task is None:

@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from .schema import INDEXED_KINDS, passage_schema
+from .storage import GraceStorage
 from .store import paragraph_id
 
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
@@ -34,11 +35,16 @@ def open_index(path: str | Path, create: bool = True):
     """
     path = Path(path)
     if whoosh_index.exists_in(str(path)):
-        return whoosh_index.open_dir(str(path))
+        return GraceStorage(str(path)).open_index()
     if not create:
         raise whoosh_index.EmptyIndexError(f"no passage index in {path}")
-    path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(str(path), passage_schema())
+    return create_index(path)
+
+
+def create_index(path: str | Path):
+    """A new, empty index in `path` (the folder is created), replacing any index there."""
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return GraceStorage(str(path)).create_index(passage_schema())
 
 
 def schema_is_current(ix) -> bool:
@@ -138,7 +144,7 @@ def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletion
     Returns the number of documents added.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
     """
-    writer = ix.writer(timeout=timeout, compound=False)
+    writer = ix.writer(timeout=timeout)
     added = 0
     try:
         # one searcher for all deletions: delete_by_term opens a new one per call (per article)
@@ -171,7 +177,7 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
     path = Path(ix_path)
     ix = open_index(path, create=True)
     if not schema_is_current(ix):
-        ix = whoosh_index.create_in(str(path), passage_schema())
+        ix = create_index(path)
     schema = passage_schema()
     segments = []
     builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)

@@ -1,0 +1,59 @@
+"""Whoosh files outlive the commit that merges them away, so other processes' readers keep working."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from whoosh.fields import ID, STORED, Schema
+from whoosh.filedb.filestore import FileStorage
+
+from index.storage import LEDGER, GraceStorage
+
+SCHEMA = Schema(id=ID(stored=True, unique=True), body=STORED)
+
+
+def write(ix, start, count):
+    with ix.writer(compound=False) as writer:      # separate files, opened when first read
+        for n in range(start, start + count):
+            writer.add_document(id=str(n), body="x" * n)
+
+
+def read_all_after_merge(storage_class, folder):
+    ix = storage_class(str(folder)).create_index(SCHEMA)
+    write(ix, 0, 5)
+    write(ix, 5, 5)
+    reader = ix.reader()                       # opened before the merge, like another worker's
+    with ix.writer() as writer:
+        writer.add_document(id="99", body="y")
+        writer.mergetype = None
+    ix.optimize()                              # merges every segment: the old files are unreferenced
+    try:
+        return sorted(int(fields["id"]) for _, fields in reader.iter_docs())
+    finally:
+        reader.close()
+
+
+def test_a_reader_from_before_a_merge_still_reads(tmp_path):
+    assert read_all_after_merge(GraceStorage, tmp_path) == list(range(10))
+    assert (tmp_path / LEDGER).exists()
+
+
+def test_unreferenced_files_go_after_the_grace_period(tmp_path, monkeypatch):
+    storage = GraceStorage(str(tmp_path))
+    ix = storage.create_index(SCHEMA)
+    write(ix, 0, 3)
+    write(ix, 3, 3)
+    ix.optimize()
+    before = set(os.listdir(tmp_path))
+    monkeypatch.setattr(GraceStorage, "grace", 0.0)
+    write(GraceStorage(str(tmp_path)).open_index(), 6, 1)       # the next commit purges
+    after = set(os.listdir(tmp_path))
+    assert before - after, "expired files were not removed"
+    assert sorted(int(f["id"]) for _, f in GraceStorage(str(tmp_path)).open_index().reader().iter_docs()) == list(range(7))
+
+
+def test_plain_storage_loses_them(tmp_path):
+    """The failure GraceStorage prevents: Whoosh's own storage deletes the files at once."""
+    with pytest.raises((OSError, TypeError)):      # FileNotFoundError, or a column read as None
+        read_all_after_merge(FileStorage, tmp_path)
