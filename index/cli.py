@@ -14,7 +14,7 @@ import click
 from . import cli_views as views
 from . import export as export_formats
 from .cli_views import FriendlyGroup
-from .library import EmptyArticle, InvalidId, Library, input_digest
+from .library import Library
 from .locking import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "data"
