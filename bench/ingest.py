@@ -7,7 +7,9 @@
 Runs the real command (clean, segment, extract claims, SQLite, Whoosh) in a fresh data folder
 under /tmp, samples the resident memory of the whole process tree (the command and any worker
 processes it starts) every 50 ms, and prints wall time, articles/s, passages/s and peak memory
-(the largest sum over the tree, and the largest single process). `--limit N` first writes the
+(the largest sum over the tree, and the largest single process) and the peak proportional set
+size of the tree (PSS: a page shared by n processes counts 1/n in each, so memory the workers
+share copy-on-write with the parent is counted once). `--limit N` first writes the
 first N records to a temporary JSONL file. The corpus is for internal testing only: the data
 folder stays under /tmp and is removed unless `--keep`.
 """
@@ -32,8 +34,20 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def tree_rss(root_pid: int) -> tuple[int, int]:
-    """(sum, max) resident bytes of `root_pid` and its descendants, from /proc."""
+def pss(pid: int) -> int:
+    """Proportional set size of `pid` in bytes (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss(root_pid: int) -> tuple[int, int, int]:
+    """(sum, max) resident bytes and summed PSS of `root_pid` and its descendants, from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -55,20 +69,21 @@ def tree_rss(root_pid: int) -> tuple[int, int]:
                 tree.add(child)
                 frontier.append(child)
     sizes = [rss.get(pid, 0) for pid in tree]
-    return sum(sizes), max(sizes, default=0)
+    return sum(sizes), max(sizes, default=0), sum(map(pss, tree))
 
 
 class Sampler(threading.Thread):
     def __init__(self, pid: int, every: float = 0.05):
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
-        self.peak_sum = self.peak_one = 0
+        self.peak_sum = self.peak_one = self.peak_pss = 0
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
-            total, one = tree_rss(self.pid)
+            total, one, shared = tree_rss(self.pid)
             self.peak_sum, self.peak_one = max(self.peak_sum, total), max(self.peak_one, one)
+            self.peak_pss = max(self.peak_pss, shared)
             self.done.wait(self.every)
 
 
@@ -122,6 +137,7 @@ def main():
     print(f"passages/s       {passages / wall:.0f}")
     print(f"peak rss (tree)  {sampler.peak_sum / 2**20:.0f} MB")
     print(f"peak rss (1 proc){sampler.peak_one / 2**20:5.0f} MB")
+    print(f"peak pss (tree)  {sampler.peak_pss / 2**20:.0f} MB")
     print(f"load after       {os.getloadavg()[0]:.2f}")
     print(f"check            exit {check.returncode}")
     if args.keep:

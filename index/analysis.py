@@ -178,9 +178,11 @@ def index_terms(text: str, subwords: bool = True) -> tuple[tuple[str, int, int, 
     out = []
     pos = 0
     for word, start, end in _merge_digit_groups(tokens(text)):
-        if SKIP.fullmatch(word) and word not in UNIT_SYMBOLS:
+        # the regular expressions only where they can match: a word starting with a word
+        # character is not SKIP, and only a word ending in % or ‰ is a number with its sign
+        if not word[0].isalnum() and SKIP.fullmatch(word) and word not in UNIT_SYMBOLS:
             continue
-        split = NUMBER_WITH_SIGN.fullmatch(word)
+        split = NUMBER_WITH_SIGN.fullmatch(word) if word[-1] in "%‰" else None
         if split:                                        # 12.5% -> 12.5, %
             cut = start + len(split.group(1))
             out.append((split.group(1), pos, start, cut))

@@ -29,13 +29,16 @@ from pickle import dumps
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import Characters, Frequency
-from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
+from whoosh.filedb.filetables import _lengths as _LENGTHS
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .analysis import JiebaAnalyzer, index_terms
 
 COMPRESS_FROM = 256           # pickled blocks smaller than this (bytes) are stored uncompressed
+FLUSH_BYTES = 1 << 20         # posting bytes gathered before one write
+_TERMINFO = W3TermInfo._struct
 
 
 class _Postings:
@@ -75,6 +78,7 @@ def analyse(schema, doc: Mapping) -> list[tuple]:
 
 
 _recent: dict = {}
+_FREQ_BYTES = [pack_uint(n) for n in range(64)]   # one shared value per frequency, not one per posting
 _uncached_terms = index_terms.__wrapped__    # each passage text is analysed once: skip the LRU cache
 
 
@@ -113,25 +117,26 @@ def _jieba_postings(field, value) -> list | None:
         counts = defaultdict(int)
         for term, _, _, _ in index_terms(value, analyzer.subwords):
             counts[term] += 1
-        return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
+        return [(term.encode("utf-8"), n, float(n) * boost, _FREQ_BYTES[n] if n < 64 else pack_uint(n))
+                for term, n in counts.items()]
     return None
 
 
 class SegmentBuilder:
     """Builds one new segment of the index in `storage` from analysed documents.
 
-    Segments are compound files, like Whoosh's writer makes. (Whoosh reads a compound segment
-    through a BytesIO copy of each inner file: every searcher holds a private copy of the index,
-    ~160 MB per searcher for a third of the corpus. Separate files (`compound=False`) avoid the
-    copy but are opened lazily, and a concurrent merge that deletes them breaks open searchers
-    (tests/test_concurrency.py); fixing this is left to the search work.)
+    Segments are separate files (`compound=False`), unlike Whoosh's writer: Whoosh reads a
+    compound segment through a BytesIO copy of each inner file, so every searcher (one per
+    server thread) held a private copy of the index, ~160 MB per searcher for a third of the
+    corpus. Separate files are read in place; they are opened lazily, which is safe because
+    `storage.GraceStorage` keeps merged-away files for a grace period (tests/test_storage.py).
 
     Not a writer: it takes no lock and changes no TOC; the segment becomes part of the index
     when a writer commits it (`add_segments`). Uncommitted segment files are removed by the
     next commit of any writer (Whoosh's `clean_files`).
     """
 
-    def __init__(self, storage, indexname: str, schema, codec=None, compound: bool = True):
+    def __init__(self, storage, indexname: str, schema, codec=None, compound: bool = False):
         self.storage, self.schema, self.compound = storage, schema, compound
         self.codec = codec or default_codec()
         self.segment = self.codec.new_segment(storage, indexname)
@@ -182,18 +187,26 @@ class SegmentBuilder:
         for name in sorted(self._terms):
             field = self.schema[name]
             fieldwriter.start_field(name, field)
-            writer, prefix = fieldwriter._postwriter, pack_ushort(fieldwriter._fieldid)
+            postwriter, prefix = fieldwriter._postwriter, pack_ushort(fieldwriter._fieldid)
+            if postwriter._inlinelimit > 1:
+                raise AssertionError("inlined posting lists are not written here")
+            encode = _BlockEncoder(field.format, self._lengths[name], postwriter._blocklimit,
+                                   postwriter._compression)
             terms = self._terms[name]
-            # start_term/finish_term inlined: they ask the file for its position twice per term
+            out, pending = [], 0
+            keys = _TermKeys(tindex)
+            # what start_term/add/finish_term do, with the codec's bytes, written in large pieces
             for tbytes in sorted(terms):
-                terminfo = writer._terminfo = W3TermInfo()
-                writer._format, writer._blockcount = field.format, 0
-                writer._new_block()
-                start = offset
-                offset += _write_postings(writer, terms.pop(tbytes), self._lengths[name])
-                terminfo.set_extent(start, offset - start)
-                writer._terminfo = None
-                tindex.add(prefix + tbytes, terminfo.to_bytes())
+                data, terminfo = encode(terms.pop(tbytes), offset)
+                out.append(data)
+                offset += len(data)
+                pending += len(data)
+                keys.add(prefix + tbytes, terminfo)
+                if pending > FLUSH_BYTES:
+                    postfile.write(b"".join(out))
+                    out, pending = [], 0
+            postfile.write(b"".join(out))
+            keys.close()
             fieldwriter.finish_field()
             if offset != postfile.tell():
                 raise AssertionError(f"posting offsets out of step in field {name!r}")
@@ -205,56 +218,127 @@ class SegmentBuilder:
         return self.segment
 
 
-def _write_postings(writer, entry: _Postings, doclengths: array) -> int:
-    """Fill the postings writer's block buffer a block at a time (what add_posting does one by one).
+class _TermKeys:
+    """OrderedHashWriter.add for a run of keys, counting the file position instead of asking
+    the file for it twice per key (a system call each)."""
 
-    Returns the number of bytes written.
+    def __init__(self, tindex):
+        self.tindex, self.dbfile = tindex, tindex.dbfile
+        self.pos = self.dbfile.tell()
+        self.out: list[bytes] = []
+
+    def add(self, key: bytes, value: bytes) -> None:
+        tindex = self.tindex
+        if key <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+        pos = self.pos
+        tindex.index.append(pos)
+        record = _LENGTHS.pack(len(key), len(value)) + key + value
+        self.out.append(record)
+        self.pos = pos + len(record)
+        h = tindex.hashfn(key)
+        tindex.buckets[h & 255].append((h, pos))
+        tindex.lastkey = key
+        if len(self.out) >= 4096:
+            self.flush()
+
+    def flush(self) -> None:
+        self.dbfile.write(b"".join(self.out))
+        self.out = []
+
+    def close(self) -> None:
+        self.flush()
+        if self.dbfile.tell() != self.pos:
+            raise AssertionError("term dictionary offsets out of step")
+
+
+class _BlockEncoder:
+    """One term's postings as the bytes W3PostingsWriter writes, and its W3TermInfo bytes.
+
+    Same blocks (at most `blocklimit` postings), statistics and pickles as
+    `W3PostingsWriter.add_posting`/`finish_postings`, except that a block under COMPRESS_FROM
+    bytes is stored uncompressed: zlib.compress costs ~13 µs however small its input (it sets
+    up a 256 KB deflate state) and most terms have a block of a few postings; the block header
+    records the compression (0 = none) and readers decompress only when it says so, so the
+    format is unchanged. A term with one posting (~40% of terms) takes a short path with the
+    same result.
     """
-    limit = writer._blocklimit
-    count = len(entry.ids)
-    written = 0
-    for start in range(0, count, limit):
-        end = min(start + limit, count)
-        weights = entry.weights[start:end]
-        ids = entry.ids[start:end]
-        lengths = [n for n in map(doclengths.__getitem__, ids) if n]
-        writer._ids = ids
-        writer._weights = weights
-        writer._values = [v for v in entry.values[start:end] if v]
-        writer._minlength = min(lengths) if lengths else None
-        writer._maxlength = max(lengths) if lengths else 0
-        writer._maxweight = max(0, max(weights))
-        written += _write_block(writer, last=end == count)
-    return written
 
+    def __init__(self, fmt, doclengths: array, blocklimit: int, compression: int):
+        self.doclengths, self.limit, self.compression = doclengths, blocklimit, compression
+        fixed = fmt.fixed_value_size()
+        self.values_kind = "tuple" if fixed is None or fixed < 0 else ("none" if fixed == 0 else "join")
 
-def _write_block(writer, last: bool) -> int:
-    """W3PostingsWriter._write_block, except that a small block is stored uncompressed.
+    def _mini_values(self, values):
+        kind = self.values_kind
+        if kind == "tuple":
+            return tuple(values)
+        if kind == "none":
+            return None
+        return emptybytes.join(values)
 
-    zlib.compress costs ~13 µs however small its input (it sets up a 256 KB deflate state),
-    and most terms have a block of a few postings. The block header records the compression
-    (0 = none) and readers decompress only when it says so: the format is unchanged.
-    """
-    postfile = writer._postfile
-    written = 0
-    if not writer._blockcount:
-        postfile.write(WHOOSH3_HEADER_MAGIC)
-        written = len(WHOOSH3_HEADER_MAGIC)
-    writer._terminfo.add_block(writer)
-    databytes = dumps((writer._mini_ids(), writer._mini_weights(), writer._mini_values()), 2)
-    comp = writer._compression if len(databytes) >= COMPRESS_FROM else 0
-    if comp:
-        databytes = zlib.compress(databytes, comp)
-    ids = writer._ids
-    infobytes = dumps((len(ids), ids[-1], writer._maxweight, comp, length_to_byte(writer._minlength),
-                       length_to_byte(writer._maxlength)), 2)
-    blocklength = len(infobytes) + len(databytes)
-    postfile.write_int(-blocklength if last else blocklength)
-    postfile.write(infobytes)
-    postfile.write(databytes)
-    writer._blockcount += 1
-    writer._new_block()
-    return written + _INT_SIZE + blocklength
+    def __call__(self, entry: _Postings, offset: int) -> tuple[bytes, bytes]:
+        ids, doclengths = entry.ids, self.doclengths
+        if len(ids) == 1:
+            docnum, weight, value = ids[0], entry.weights[0], entry.values[0]
+            length = doclengths[docnum]
+            minlength, maxlength = (length, length) if length else (None, 0)
+            maxweight = max(0, weight)
+            data = dumps(((docnum,), None if weight == 1.0 else weight,
+                          self._mini_values((value,) if value else ())), 2)
+            comp = self.compression if len(data) >= COMPRESS_FROM else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps((1, docnum, maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+            size = len(info) + len(data)
+            block = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-size), info, data))
+            terminfo = _TERMINFO.pack(False, 0 + weight, 1, 0 if minlength is None else length_to_byte(minlength),
+                                      length_to_byte(maxlength), max(0, maxweight), docnum, docnum)
+            return block, terminfo + pack_long(offset) + pack_int(len(block))
+        parts = [WHOOSH3_HEADER_MAGIC]
+        t_weight, t_minlength, t_maxlength, t_maxweight = 0, None, 0, 0
+        limit, count = self.limit, len(ids)
+        for start in range(0, count, limit):
+            end = min(start + limit, count)
+            block_ids = ids[start:end]
+            weights = entry.weights[start:end]
+            lengths = [n for n in map(doclengths.__getitem__, block_ids) if n]
+            minlength = min(lengths) if lengths else None
+            maxlength = max(lengths) if lengths else 0
+            maxweight = max(0, max(weights))
+            # W3TermInfo.add_block
+            t_weight += sum(weights)
+            if t_minlength is None:
+                t_minlength = minlength
+            else:
+                t_minlength = min(t_minlength, minlength)
+            t_maxlength = max(t_maxlength, maxlength)
+            t_maxweight = max(t_maxweight, maxweight)
+            # W3PostingsWriter._mini_ids/_mini_weights/_mini_values
+            deltas, base = [], 0
+            for n in block_ids:
+                deltas.append(n - base)
+                base = n
+            first = weights[0]
+            if all(w == 1.0 for w in weights):
+                mini_weights = None
+            elif all(w == first for w in weights):
+                mini_weights = first
+            else:
+                mini_weights = tuple(weights)
+            data = dumps((tuple(deltas), mini_weights,
+                          self._mini_values([v for v in entry.values[start:end] if v])), 2)
+            comp = self.compression if len(data) >= COMPRESS_FROM else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps((end - start, block_ids[-1], maxweight, comp, length_to_byte(minlength),
+                          length_to_byte(maxlength)), 2)
+            size = len(info) + len(data)
+            parts += (pack_int(-size if end == count else size), info, data)
+        block = b"".join(parts)
+        terminfo = _TERMINFO.pack(False, t_weight, count, 0 if t_minlength is None else length_to_byte(t_minlength),
+                                  length_to_byte(t_maxlength), t_maxweight, ids[0], ids[-1])
+        return block, terminfo + pack_long(offset) + pack_int(len(block))
 
 
 def add_segments(ix, segments: list, delete_ids: Iterable[str] = (), id_field: str = "article_id",

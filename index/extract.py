@@ -163,6 +163,7 @@ def _posseg():
     return jieba.posseg
 
 
+@functools.lru_cache(maxsize=4096)      # one answer per chunk: 他, 大家, 据, 乌克兰方面 recur
 def _jieba_person(chunk: str) -> str | None:
     if not chunk or len(chunk) > 30:
         return None

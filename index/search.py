@@ -18,13 +18,16 @@ import datetime as dt
 import html
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from . import ranking
 from .analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
 
 MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
@@ -36,6 +39,7 @@ TITLE_BOOST = 0.25           # a query term in the article's title
 ABBREVIATION_BOOST = 0.5     # 抽蓄 for 抽水蓄能
 FILTER_CACHE_SIZE = 64       # filter document sets kept per searcher
 RESULT_CACHE_SIZE = 256      # result pages kept per searcher (same query, filters and page)
+WARM_SECONDS = 0.8           # at most this long decoding common words' postings before serving
 # Passages range from a 10-character heading to 500-character paragraphs: weaken BM25's length
 # normalisation (0.75 is usual) so one mention in a heading does not outrank several in a body paragraph.
 BM25_B, BM25_K1 = 0.5, 1.2
@@ -388,6 +392,7 @@ class PassageSearcher:
             # intermittently raises ReaderClosed under concurrent writes (tests/test_concurrency.py)
             old, state.searcher = state.searcher, self.ix.searcher(weighting=self.weighting)
             old.close()
+            ranking.forget_segments(state.searcher.reader())
             state.filters.clear()
             state.pages.clear()
         return state
@@ -399,7 +404,7 @@ class PassageSearcher:
         key = repr(fq)
         docs = state.filters.get(key)
         if docs is None:
-            docs = set(state.searcher.docs_for_query(fq))
+            docs = np.array(sorted(state.searcher.docs_for_query(fq)), dtype=np.int64)
             state.filters[key] = docs
             while len(state.filters) > FILTER_CACHE_SIZE:
                 state.filters.popitem(last=False)
@@ -438,14 +443,21 @@ class PassageSearcher:
         parsed = parse_query(q, known=lambda word: ("text", word) in reader)
         fq = filter_query(source, published_from, published_to, has_claims, dimension, kind)
         allow = self._filter(state, fq)
-        if allow is not None and not allow:
+        if allow is not None and not len(allow):
             return SearchPage(0 if with_total else None, [])
-        results = searcher.search(parsed.query, limit=page * per_page, filter=allow)
-        total = len(results) if with_total else None
+        limit = page * per_page
+        found = ranking.rank(searcher, parsed.query, limit, allow)
+        if found is None:         # a query shape ranking.py does not evaluate: Whoosh's own loop
+            # optimize=False: Whoosh 2.7.4's block-quality skipping can loop forever (ranking.py)
+            results = searcher.search(parsed.query, limit=limit, optimize=False,
+                                      filter=None if allow is None else set(allow.tolist()))
+            found = ([(results.docnum(i), results.score(i)) for i in range(results.scored_length())],
+                     len(results))
+        top, total = found
         first = (page - 1) * per_page
-        ranked = [(results.docnum(i), results.score(i))
-                  for i in range(first, min(first + per_page, results.scored_length()))]
-        return SearchPage(total, self._hits(searcher, ranked, parsed.marks if highlight else None))
+        ranked = top[first:first + per_page]
+        return SearchPage(total if with_total else None,
+                          self._hits(searcher, ranked, parsed.marks if highlight else None))
 
     def _hits(self, searcher, ranked, marks) -> list[Hit]:
         stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
@@ -464,6 +476,22 @@ class PassageSearcher:
                             highlight=highlight_html(text, spans[docnum]) if marks is not None else None,
                             score=float(score)))
         return hits
+
+    def warm(self) -> None:
+        """Load what every search needs (segmenter, stopwords, field lengths) in this process.
+
+        gunicorn preloads the app in its master: what is loaded here is shared with the workers
+        it forks. The searcher opened for this is closed (file offsets must not cross fork()).
+        """
+        started = time.monotonic()
+        with self.ix.searcher(weighting=self.weighting) as searcher:
+            reader = searcher.reader()
+            ranking.rank(searcher, parse_query("新闻", known=lambda word: ("text", word) in reader).query, 1)
+            for leaf, _ in reader.leaf_readers():
+                for name in ("text", "title"):
+                    if name in leaf.schema and leaf.doc_count_all():
+                        ranking.field_lengths(leaf, name)
+            ranking.warm_common_terms(searcher, "text", until=started + WARM_SECONDS)
 
     def close(self) -> None:
         """Close every thread's searcher (the index files stay)."""

@@ -144,7 +144,8 @@ def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletion
     Returns the number of documents added.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
     """
-    writer = ix.writer(timeout=timeout)
+    # separate segment files, read in place (no per-searcher copy, see bulkindex.SegmentBuilder)
+    writer = ix.writer(timeout=timeout, compound=False)
     added = 0
     try:
         # one searcher for all deletions: delete_by_term opens a new one per call (per article)

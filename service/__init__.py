@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     observability.init_app(app)          # JSON logs, request ids, access lines, /metrics
     app.extensions["newsclaims"] = Library(app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]))
+    app.extensions["newsclaims"].searcher.warm()     # in gunicorn's master (preload): workers start warm
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(docs.bp)
