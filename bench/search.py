@@ -14,7 +14,7 @@ What it does, in one run:
    stopword, number or punctuation), frequent words as often as the corpus has them. Half the
    queries are one word; the other half two adjacent words, written as the text has them
    (高质量发展: one chunk the parser splits again: Or + And + phrase) or space-separated
-   (两 optional words), alternately. Each query is sent once (nothing comes from a cache).
+   (two optional words), alternately. Each query is sent once (nothing comes from a cache).
 3. Starts gunicorn with service/gunicorn_conf.py (its workers and threads unless
    NEWSCLAIMS_WORKERS / NEWSCLAIMS_THREADS are set) and times how long until the first
    `/search` answers 200 (time to ready, from the process start).
@@ -385,8 +385,11 @@ def main():
         pool = Pool(queries)
 
         client = Client(port)
+        warm_started, warm_errors = time.perf_counter(), []
         for _ in range(20):
-            client.get(pool.take())
+            warm_errors += [e for e in [client.get(pool.take())[1]] if e]
+        print(f"warm-up          20 requests in {time.perf_counter() - warm_started:.1f} s, errors {len(warm_errors)}"
+              f"{' (' + warm_errors[0] + ')' if warm_errors else ''}")
         lat, errors = [], []
         for _ in range(args.single):
             elapsed, error = client.get(pool.take())

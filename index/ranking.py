@@ -37,8 +37,8 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-POSTINGS_CACHE = 4_000_000     # postings (doc number + weight, 8 bytes each) kept per process
-BLOCK_CACHE = 500_000         # postings whose encoded positions are kept (blocks read for phrases)
+POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
+BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
 BATCH = 16                     # documents whose phrase counts are read together (after the first N)
 LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 LENGTHS[0] = 1.0               # Whoosh: no length byte -> 1 (never for a document with postings)
