@@ -77,6 +77,16 @@ class ContractClient:
         return self.open("PUT", path, **kw)
 
 
+def break_index(folder):
+    """Overwrite every segment file (compound .seg or separate .trm/.pst/.col) with garbage."""
+    broken = 0
+    for path in folder.iterdir():
+        if path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK":
+            path.write_bytes(b"garbage" * 100)
+            broken += 1
+    assert broken
+
+
 def make_app(data_dir, **config):
     return create_app({"TESTING": True, "DATA_DIR": str(data_dir), "API_TOKEN": TOKEN, **config})
 

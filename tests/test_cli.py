@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, break_index
 from index.cli import main
 from index.library import Library
 from index.locking import Busy
@@ -206,11 +206,3 @@ def test_installed_entry_point(data_dir):
     assert shutil.which("newsclaims", path=str(newsclaims.parent))
 
 
-def break_index(folder):
-    """Overwrite every segment file (compound .seg or separate .trm/.pst/.col) with garbage."""
-    broken = 0
-    for path in folder.iterdir():
-        if path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK":
-            path.write_bytes(b"garbage" * 100)
-            broken += 1
-    assert broken

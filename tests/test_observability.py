@@ -10,7 +10,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder
 
-from conftest import SEEDS, make_app
+from conftest import SEEDS, break_index, make_app
 from service import observability
 
 
@@ -143,11 +143,3 @@ def test_health_503_when_the_index_is_unreadable(tmp_path, contract):
     assert body["status"] == "unavailable" and "index" in body["errors"] and body["articles"] == 1
 
 
-def break_index(folder):
-    """Overwrite every segment file (compound .seg or separate .trm/.pst/.col) with garbage."""
-    broken = 0
-    for path in folder.iterdir():
-        if path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK":
-            path.write_bytes(b"garbage" * 100)
-            broken += 1
-    assert broken
