@@ -67,6 +67,15 @@ def fold_width(text: str) -> str:
     return text.translate(WIDTH_FOLD)
 
 
+def user_words() -> list[tuple[str, int | None]]:
+    """(word, frequency or None) of each line of index/data/userdict.txt."""
+    words = []
+    for line in load_lines("userdict.txt"):
+        word, *rest = line.split()
+        words.append((word, int(rest[0]) if rest and rest[0].isdigit() else None))
+    return words
+
+
 def segmenter():
     """Our own jieba.Tokenizer with index/data/userdict.txt; jieba's global one stays untouched."""
     global _segmenter
@@ -78,9 +87,7 @@ def segmenter():
                 seg = jieba.Tokenizer()
                 seg.initialize()
                 # add_word rather than load_userdict: the file has comments jieba would read as words
-                for line in load_lines("userdict.txt"):
-                    word, *rest = line.split()
-                    freq = int(rest[0]) if rest and rest[0].isdigit() else None
+                for word, freq in user_words():
                     seg.add_word(word, freq)
                 _segmenter = seg
     return _segmenter
@@ -95,9 +102,8 @@ def fast_segmenter():
                 import rjieba
 
                 seg = rjieba.Jieba()
-                for line in load_lines("userdict.txt"):
-                    word, *rest = line.split()
-                    seg.add_word(word, int(rest[0]) if rest and rest[0].isdigit() else None, None)
+                for word, freq in user_words():
+                    seg.add_word(word, freq, None)
                 _fast = seg
     return _fast
 
