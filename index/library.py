@@ -77,6 +77,8 @@ class Library:
         os.register_at_fork(after_in_child=self._forget_connections)
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = textindex.open_index(self.index_dir, create=True)
+            if not textindex.schema_is_current(self.ix):      # written by an older version: rebuild
+                self._set_index_generation(-1)
             self._catch_up()
         self.searcher = PassageSearcher(self.ix)
 

@@ -43,7 +43,12 @@ def open_index(path: str | Path, create: bool = True):
 
 def create_index(path: str | Path):
     """A new, empty index in `path` (the folder is created), replacing any index there."""
-    Path(path).mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    # remove the old index's files now: deferred deletion would keep its _MAIN_0.toc in the way
+    for old in path.iterdir():
+        if old.is_file():
+            old.unlink()
     return GraceStorage(str(path)).create_index(passage_schema())
 
 

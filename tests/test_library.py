@@ -96,3 +96,19 @@ def test_cli_killed_mid_ingest_leaves_no_half_article(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert f"{len(stored)} unchanged" in finished.stdout
     assert Library(data).store.counts()["articles"] == 400
+
+
+def test_an_index_with_another_schema_is_rebuilt(tmp_path):
+    from whoosh.fields import ID, Schema
+
+    from index.storage import GraceStorage
+
+    Library(tmp_path).add_article(TEXT.format(n=7), id="a")
+    generation = (tmp_path / "whoosh" / "GENERATION").read_text()
+    for old in (tmp_path / "whoosh").iterdir():                  # an index of an older layout,
+        old.unlink()
+    GraceStorage(str(tmp_path / "whoosh")).create_index(Schema(id=ID(stored=True)))
+    (tmp_path / "whoosh" / "GENERATION").write_text(generation)  # ... claiming to be up to date
+    reopened = Library(tmp_path)
+    assert reopened.health()["status"] == "ok"
+    assert reopened.search('"新开工项目"')["total"] == 1
