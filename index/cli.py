@@ -243,7 +243,7 @@ def export(data_dir, project, fmt, output):
               help="Address to listen on, HOST:PORT or unix:PATH (env NEWSCLAIMS_BIND).")
 @click.option("--workers", "-w", envvar="NEWSCLAIMS_WORKERS", type=click.IntRange(1, 64), default=2,
               show_default=True, help="Worker processes (env NEWSCLAIMS_WORKERS).")
-@click.option("--threads", envvar="NEWSCLAIMS_THREADS", type=click.IntRange(1, 256), default=4, show_default=True,
+@click.option("--threads", envvar="NEWSCLAIMS_THREADS", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Threads per worker (env NEWSCLAIMS_THREADS).")
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 def serve(data_dir, bind, workers, threads, gunicorn_args):
