@@ -123,7 +123,7 @@ class Library:
         current = self.index_generation()
         if current == target:
             return 0
-        total = max(1, len(self.store.article_ids()))
+        total = max(1, self.store.article_count())
         changed = self.store.changed_since(current) if 0 <= current < target else None
         if changed is None or len(changed) > FULL_REBUILD_SHARE * total:
             self.ix = textindex.rebuild(self.index_dir, self._all_documents())

@@ -294,6 +294,9 @@ class Store:
                 f" WHERE a.project_id IN ({marks}) ORDER BY c.article_id, c.ordinal", chunk)]
         return rows
 
+    def article_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         def count(table):
             return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
