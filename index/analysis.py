@@ -47,6 +47,7 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 NUMBER_WITH_SIGN = re.compile(r"(\d+(?:\.\d+)?)([%‰])")
 DIGIT_GROUP = re.compile(r"\d{3}")
+DIGIT_GROUPS = re.compile(r"\d[,，]\d{3}")     # in a text before width folding: 1,000 or 1，000
 # Symbols that are units and must stay searchable although they are not word characters.
 UNIT_SYMBOLS = frozenset("%‰℃$¥€£")
 SKIP = re.compile(r"[\W_]+")             # punctuation and white space: no term, no position
@@ -116,14 +117,16 @@ def is_word(word: str) -> bool:
 def _jieba_words(text: str):
     """jieba's (word, start, end) of `text` (already width-folded), computed by rjieba."""
     out = []
-    for word, start, end in fast_segmenter().tokenize(text):
+    for token in fast_segmenter().tokenize(text):
+        word = token[0]
         if len(word) > 1 and not word.isalnum() and not HAN_CHAR.search(word):
+            start = token[1]
             for piece in JIEBA_SKIP.split(word):     # S-300 -> S, -, 300 as jieba has it
                 if piece:
                     out.append((piece, start, start + len(piece)))
                     start += len(piece)
         else:
-            out.append((word, start, end))
+            out.append(token)
     return out
 
 
@@ -143,8 +146,10 @@ def tokens(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(_jieba_words(fold_width(text)))
 
 
-def _merge_digit_groups(words):
+def _merge_digit_groups(text: str, words):
     """Join 1 , 000 into one number word 1000 spanning the whole "1,000"."""
+    if not DIGIT_GROUPS.search(text):
+        return words
     out = []
     i = 0
     while i < len(words):
@@ -183,7 +188,7 @@ def index_terms(text: str, subwords: bool = True) -> tuple[tuple[str, int, int, 
     """
     out = []
     pos = 0
-    for word, start, end in _merge_digit_groups(tokens(text)):
+    for word, start, end in _merge_digit_groups(text, tokens(text)):
         # the regular expressions only where they can match: a word starting with a word
         # character is not SKIP, and only a word ending in % or ‰ is a number with its sign
         if not word[0].isalnum() and SKIP.fullmatch(word) and word not in UNIT_SYMBOLS:

@@ -26,9 +26,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pickle import dumps
 
+from whoosh.analysis import IDTokenizer
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.formats import Characters, Frequency
+from whoosh.formats import Characters, Existence, Frequency
 from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.system import emptybytes
@@ -66,9 +67,7 @@ def analyse(schema, doc: Mapping) -> list[tuple]:
             raise ValueError(f"field {name!r}: vectors and spelling fields are not supported here")
         postings, length = (), 0
         if field.indexed:
-            postings = _jieba_postings(field, value)
-            if postings is None:
-                postings = _field_postings(field, name, value)
+            postings = _postings(field, name, value)
             if field.scorable:
                 length = sum(freq for _, freq, _, _ in postings)
         stored = value if field.stored else None
@@ -82,8 +81,15 @@ _FREQ_BYTES = [pack_uint(n) for n in range(64)]   # one shared value per frequen
 _uncached_terms = index_terms.__wrapped__    # each passage text is analysed once: skip the LRU cache
 
 
-def _field_postings(field, name: str, value) -> list:
-    """field.index(value), remembered for a while: an article's passages share id, source, date."""
+def _postings(field, name: str, value) -> list:
+    """field.index(value), as Whoosh computes it, by the cheapest way for the field."""
+    if isinstance(value, str):
+        analyzer, fmt = field.analyzer, field.format
+        if type(analyzer) is JiebaAnalyzer and type(fmt) is Characters:
+            return _character_postings(value, analyzer.subwords, fmt.field_boost)
+        if type(analyzer) is IDTokenizer and type(fmt) is Existence:      # ID(): the value is the term
+            return [(value.encode("utf-8"), 1, fmt.field_boost, emptybytes)]
+    # the rest is remembered for a while: an article's passages share title, source and date
     key = (name, value)
     try:
         found = _recent.get(key)
@@ -92,34 +98,47 @@ def _field_postings(field, name: str, value) -> list:
     if found is None:
         if len(_recent) > 10_000:
             _recent.clear()
-        found = _recent[key] = list(field.index(value))
+        found = _frequency_postings(field, value)
+        if found is None:
+            found = list(field.index(value))
+        _recent[key] = found
     return found
 
 
-def _jieba_postings(field, value) -> list | None:
-    """field.index(value) for our Chinese text fields, straight from `index_terms`.
+def _character_postings(text: str, subwords: bool, boost: float) -> list:
+    """What Whoosh's Characters format makes of JiebaAnalyzer's tokens of `text`, without a
+    Token object per word: per term (bytes, frequency, weight, encoded positions and spans)."""
+    seen = defaultdict(list)
+    for term, pos, start, end in _uncached_terms(text, subwords):
+        seen[term].append((pos, start, end))
+    out = []
+    for term, spans in seen.items():
+        # Characters.encode: (position, start, length) deltas from the previous occurrence
+        if len(spans) == 1:
+            pos, start, end = spans[0]
+            deltas = [(pos, start, end - start)]
+        else:
+            deltas, last_pos, last_end = [], 0, 0
+            for pos, start, end in spans:
+                deltas.append((pos - last_pos, start - last_end, end - start))
+                last_pos, last_end = pos, end
+        n = len(spans)
+        out.append((term.encode("utf-8"), n, float(n) * boost,
+                    (_FREQ_BYTES[n] if n < 64 else pack_uint(n)) + dumps(deltas, 2)))
+    return out
 
-    Same terms, frequencies, weights and encoded values as Whoosh's Characters/Frequency
-    word_values over JiebaAnalyzer, without a Token object per word. None: not such a field.
-    """
+
+def _frequency_postings(field, value) -> list | None:
+    """What Whoosh's Frequency format makes of JiebaAnalyzer's tokens; None for other fields."""
     analyzer, fmt = field.analyzer, field.format
-    if not isinstance(value, str) or type(analyzer) is not JiebaAnalyzer:
+    if not isinstance(value, str) or type(analyzer) is not JiebaAnalyzer or type(fmt) is not Frequency:
         return None
+    counts = defaultdict(int)
+    for term, _, _, _ in _uncached_terms(value, analyzer.subwords):
+        counts[term] += 1
     boost = fmt.field_boost
-    if type(fmt) is Characters:
-        seen = defaultdict(list)
-        for term, pos, start, end in _uncached_terms(value, analyzer.subwords):
-            seen[term].append((pos, start, end))
-        encode = fmt.encode
-        return [(term.encode("utf-8"), len(spans), float(len(spans)) * boost, encode(spans))
-                for term, spans in seen.items()]
-    if type(fmt) is Frequency:
-        counts = defaultdict(int)
-        for term, _, _, _ in index_terms(value, analyzer.subwords):
-            counts[term] += 1
-        return [(term.encode("utf-8"), n, float(n) * boost, _FREQ_BYTES[n] if n < 64 else pack_uint(n))
-                for term, n in counts.items()]
-    return None
+    return [(term.encode("utf-8"), n, float(n) * boost, _FREQ_BYTES[n] if n < 64 else pack_uint(n))
+            for term, n in counts.items()]
 
 
 class SegmentBuilder:

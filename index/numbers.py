@@ -23,6 +23,7 @@ _ARABIC = re.compile(r"[+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _POWER = re.compile(r"([+-]?\d*\.?\d+)\^([+-]*)(\d+)")
 _MIXED_FRACTION = re.compile(r"([+-]?\d+)\s+(\d+)/(\d+)")
 _SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
@@ -124,7 +125,7 @@ def _parse(s, digits, places, mags, multipliers, approx) -> Decimal:
 
 
 def _plain(s, digits, places, mags, multipliers, approx) -> Decimal:
-    if _ARABIC.fullmatch(s) and any(c.isdigit() for c in s):
+    if _ARABIC.fullmatch(s) and _DIGIT.search(s):
         if "e" in s.lower():
             exponent = s.lower().partition("e")[2]
             if abs(int(exponent)) > 100:
