@@ -24,6 +24,8 @@ import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import chain
+from operator import sub
 from pickle import dumps
 
 from whoosh.analysis import IDTokenizer
@@ -338,7 +340,7 @@ class _BlockEncoder:
             end = min(start + limit, count)
             block_ids = ids[start:end]
             weights = entry.weights[start:end]
-            lengths = [n for n in map(doclengths.__getitem__, block_ids) if n]
+            lengths = list(filter(None, map(doclengths.__getitem__, block_ids)))
             minlength = min(lengths) if lengths else None
             maxlength = max(lengths) if lengths else 0
             maxweight = max(0, max(weights))
@@ -351,19 +353,15 @@ class _BlockEncoder:
             t_maxlength = max(t_maxlength, maxlength)
             t_maxweight = max(t_maxweight, maxweight)
             # W3PostingsWriter._mini_ids/_mini_weights/_mini_values
-            deltas, base = [], 0
-            for n in block_ids:
-                deltas.append(n - base)
-                base = n
+            deltas = tuple(map(sub, block_ids, chain((0,), block_ids)))      # from 0 in each block
             first = weights[0]
-            if all(w == 1.0 for w in weights):
+            if weights.count(1.0) == len(weights):
                 mini_weights = None
-            elif all(w == first for w in weights):
+            elif weights.count(first) == len(weights):
                 mini_weights = first
             else:
                 mini_weights = tuple(weights)
-            data = dumps((tuple(deltas), mini_weights,
-                          self._mini_values([v for v in entry.values[start:end] if v])), 2)
+            data = dumps((deltas, mini_weights, self._mini_values(list(filter(None, entry.values[start:end])))), 2)
             comp = self.compression if len(data) >= COMPRESS_FROM else 0
             if comp:
                 data = zlib.compress(data, comp)

@@ -14,13 +14,35 @@ import os
 import time
 
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 GRACE_SECONDS = 60.0
 LEDGER = ".pending-deletes"        # Whoosh ignores files starting with a dot
 
 
+class PositionalFile(StructFile):
+    """A file opened for reading whose random reads (`get`, under every term lookup, stored-field
+    and posting-block read) are one pread(2) each.
+
+    StructFile.get seeks the buffered file and reads through its buffer: up to three system calls
+    and an 8 KB buffer refill for a few bytes, ~15% of a search's time. pread leaves the file
+    position alone; the index files never change once written, so sequential reads that follow
+    through the buffer stay correct (Whoosh always seeks before them).
+    """
+
+    def __init__(self, fileobj, name=None, onclose=None):
+        super().__init__(fileobj, name=name, onclose=onclose)
+        self._fd = fileobj.fileno()
+
+    def get(self, position, length):
+        data = os.pread(self._fd, length, position)
+        if len(data) != length:
+            raise EOFError(f"{self._name}: {length} bytes at {position} past the end of the file")
+        return data
+
+
 class GraceStorage(FileStorage):
-    """FileStorage that defers deletions by GRACE_SECONDS."""
+    """FileStorage that defers deletions by GRACE_SECONDS; reads through PositionalFile."""
 
     grace = GRACE_SECONDS
 
@@ -28,6 +50,9 @@ class GraceStorage(FileStorage):
         super().__init__(*args, **kwargs)
         self._pending: dict[str, float] = {}
         self._seen: tuple[int, int] | None = None      # (size, mtime) of the ledger we read
+
+    def open_file(self, name, **kwargs):
+        return PositionalFile(open(self._fpath(name), "rb"), name=name, **kwargs)
 
     def _ledger_path(self) -> str:
         return os.path.join(self.folder, LEDGER)
