@@ -1,6 +1,7 @@
 """Search over a real Whoosh index: analyzer fixes are searchable, filters, paging, freshness, safety."""
 import datetime as dt
 import html
+import random
 import re
 
 import pytest
@@ -100,6 +101,30 @@ def test_filters(searcher):
     assert searcher.search(q, source="nobody").total == 0
     with pytest.raises(QueryError):
         searcher.search(q, published_from="March")
+
+
+def test_published_date_ranges_select_what_whoosh_datetime_selects(tmp_path):
+    from whoosh.fields import DATETIME, ID, Schema
+    from whoosh.index import create_in
+    from whoosh.query import DateRange
+
+    from index.schema import PublishedDate
+
+    ix = create_in(str(tmp_path), Schema(id=ID(stored=True), whoosh=DATETIME(), ours=PublishedDate()))
+    rng = random.Random(7)
+    base = dt.datetime(2020, 1, 1)
+    with ix.writer() as writer:
+        for n in range(600):
+            when = base + dt.timedelta(days=rng.randint(0, 1500), hours=rng.randint(0, 23))
+            writer.add_document(id=str(n), whoosh=when, ours=when)
+    with ix.searcher() as s:
+        assert len(list(s.reader().lexicon("ours"))) < len(list(s.reader().lexicon("whoosh"))) / 4
+        for _ in range(100):
+            start = base + dt.timedelta(days=rng.randint(-30, 1530))
+            end = start + dt.timedelta(days=rng.randint(0, 700))
+            start, end = rng.choice([(start, end), (start, None), (None, end)])
+            ours = set(s.docs_for_query(DateRange("ours", start, end)))
+            assert ours == set(s.docs_for_query(DateRange("whoosh", start, end)))
 
 
 def test_pagination_and_totals(searcher):

@@ -57,3 +57,18 @@ def test_plain_storage_loses_them(tmp_path):
     """The failure GraceStorage prevents: Whoosh's own storage deletes the files at once."""
     with pytest.raises((OSError, TypeError)):      # FileNotFoundError, or a column read as None
         read_all_after_merge(FileStorage, tmp_path)
+
+
+def test_positional_reads_match_the_buffered_file_and_leave_its_position(tmp_path):
+    data = bytes(range(256)) * 64
+    (tmp_path / "f.bin").write_bytes(data)
+    f = GraceStorage(str(tmp_path)).open_file("f.bin")
+    f.seek(10)
+    assert f.read(3) == data[10:13]
+    for position, length in ((0, 4), (5000, 300), (len(data) - 7, 7), (77, 0)):
+        assert f.get(position, length) == data[position:position + length]
+    assert f.get_uint(100) == int.from_bytes(data[100:104], "big")
+    assert f.read(2) == data[13:15]                  # the sequential position did not move
+    with pytest.raises(EOFError):
+        f.get(len(data) - 2, 4)
+    f.close()
