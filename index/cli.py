@@ -6,7 +6,9 @@ import gzip
 import json
 import io
 import os
+import resource
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -61,6 +63,12 @@ def read_records(path: Path):
         yield {"id": path.stem, "text": path.read_text(encoding="utf-8")}
 
 
+def peak_rss_mb() -> float:
+    """The largest resident size this process or any of its finished workers reached (MB)."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
 def as_date(value):
     if not value:
         return None
@@ -87,6 +95,7 @@ def ingest(paths, data_dir, batch, if_empty):
     if if_empty and library.store.counts()["articles"]:
         click.echo(f"newsclaims: {data_dir} already holds articles; not ingesting", err=True)
         return
+    started = time.monotonic()
     records = [r | {"published": as_date(r.get("published"))} for path in paths for r in read_records(path)]
     quiet = io.StringIO()     # a progress bar on a terminal only
     with click.progressbar(length=len(records), label="ingest",
@@ -95,7 +104,8 @@ def ingest(paths, data_dir, batch, if_empty):
     for article_id, reason in summary.rejected:
         click.echo(f"skipped {article_id}: {reason}", err=True)
     click.echo(f"ingested {summary.done} articles ({summary.claims} claims), {summary.skipped} unchanged, "
-               f"{len(summary.rejected)} rejected")
+               f"{len(summary.rejected)} rejected in {time.monotonic() - started:.1f} s; "
+               f"peak memory {peak_rss_mb():.0f} MB (largest process)")
 
 
 @main.command()
