@@ -190,6 +190,10 @@ class _BlockValues:
         self.block, self.values = None, None
 
     def positions(self, index: int):
+        return self.fmt.decode_as("positions", self.value(index))
+
+    def value(self, index: int) -> bytes:
+        """The encoded value of posting `index` (an index into plist.ids)."""
         plist = self.plist
         block = int(np.searchsorted(plist.block_starts, index, side="right")) - 1
         if block != self.block:
@@ -206,7 +210,32 @@ class _BlockValues:
                 _blocks.put(key, values, len(values))
             self.values = values
             self.block = block
-        return self.fmt.decode_as("positions", self.values[index - plist.block_starts[block]])
+        return self.values[index - plist.block_starts[block]]
+
+
+def occurrences(reader, fieldname: str, text: str, docnums) -> dict[int, list]:
+    """What the field's format records of `text` in each of `docnums` (ascending index-wide
+    document numbers), e.g. (position, startchar, endchar) tuples: {docnum: [...]}.
+
+    Finds the documents in the term's cached postings and decodes only their blocks' values
+    (cached too); a matcher's skip_to would read every block header on the way.
+    """
+    found: dict[int, list] = {}
+    fieldobj = reader.schema[fieldname]
+    fmt, tbytes = fieldobj.format, fieldobj.to_bytes(text)
+    kind = "characters" if fmt.supports("characters") else "positions"
+    for leaf, offset in reader.leaf_readers():
+        end = offset + leaf.doc_count_all()
+        mine = [docnum for docnum in docnums if offset <= docnum < end]
+        plist = postings(leaf, fieldname, tbytes) if mine else None
+        if plist is None or not len(plist):
+            continue
+        values = _BlockValues(leaf, fieldname, tbytes, plist, fmt)
+        local = np.array(mine, dtype=np.int64) - offset
+        for docnum, local_doc, index in zip(mine, local, np.searchsorted(plist.ids, local)):
+            if index < len(plist.ids) and plist.ids[index] == local_doc:
+                found[docnum] = fmt.decode_as(kind, values.value(int(index)))
+    return found
 
 
 # -- evaluation ----------------------------------------------------------------------------------

@@ -303,24 +303,6 @@ def filter_query(source=None, published_from=None, published_to=None, has_claims
 
 # -- highlighting -----------------------------------------------------------------------------
 
-def _occurrences(reader, docnums, term) -> dict[int, list[tuple[int, int, int]]]:
-    """(position, startchar, endchar) of `term` in each of `docnums`, from the postings."""
-    found: dict[int, list[tuple[int, int, int]]] = {}
-    if ("text", term) not in reader:
-        return found
-    matcher = reader.postings("text", term)
-    for docnum in docnums:                     # ascending
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            found[docnum] = matcher.value_as("characters")
-    return found
-
-
 def _spans(marks, occurrences, docnum) -> list[tuple[int, int]]:
     spans = []
     for seq in marks:
@@ -465,7 +447,7 @@ class PassageSearcher:
         if marks is not None and ranked:
             reader = searcher.reader()
             docnums = sorted(stored)
-            occurrences = {t: _occurrences(reader, docnums, t) for t in {t for seq in marks for t in seq}}
+            occurrences = {t: ranking.occurrences(reader, "text", t, docnums) for t in {t for seq in marks for t in seq}}
             spans = {docnum: _spans(marks, occurrences, docnum) for docnum in docnums}
         hits = []
         for docnum, score in ranked:

@@ -98,3 +98,25 @@ def test_a_word_pair_query_ends(library):
     space); the ranker never takes that path and the searcher asks Whoosh with optimize=False."""
     page = library.searcher.search("联播 快讯")
     assert page.total is not None
+
+
+def test_occurrences_are_what_the_postings_record(library):
+    """Highlights' spans: the same (position, start, end) tuples as Whoosh's matcher values."""
+    state = library.searcher._state()
+    reader = state.searcher.reader()
+    everything = list(range(reader.doc_count_all()))
+    checked = 0
+    for word in ["中国", "项目", "投资", "亿元", "抽水蓄能", "不存在的词语"] + queries(library, 120)[8:]:
+        if ("text", word) not in reader:
+            assert ranking.occurrences(reader, "text", word, everything[::3]) == {}
+            continue
+        expected = {}
+        matcher = reader.postings("text", word)
+        while matcher.is_active():
+            expected[matcher.id()] = matcher.value_as("characters")
+            matcher.next()
+        for docnums in (everything, everything[1::4], sorted(expected)[-3:]):
+            assert ranking.occurrences(reader, "text", word, docnums) == \
+                {d: expected[d] for d in docnums if d in expected}
+        checked += 1
+    assert checked > 20
