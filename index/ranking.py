@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from math import log
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -304,12 +305,24 @@ class Ranker:
         self.schema = searcher.schema
         self._deleted: dict[int, np.ndarray] = {}
         self._terms: dict[tuple, _Result] = {}          # a word's postings scored once per query
+        self._avgfl: dict[str, float] = {}
+        self.doc_count_all = searcher.doc_count_all()
 
     # -- terms --
 
-    def _stats(self, fieldname, tbytes):
-        scorer = self.searcher.weighting.scorer(self.searcher, fieldname, tbytes)
-        return scorer.idf, scorer.avgfl
+    def _stats(self, fieldname: str, tbytes: bytes, lists: list | None = None) -> tuple[float, float]:
+        """A term's idf and the field's average length, as Whoosh's BM25FScorer has them
+        (WeightingModel.idf, Searcher.avg_field_length), from the term's (cached) postings in
+        every segment, `lists` when given: their sizes are its document frequency, deleted
+        documents included as in Whoosh's term info, with no term look-up in each segment again."""
+        if lists is None:
+            lists = [postings(reader, fieldname, tbytes) for reader, _ in self.leaves]
+        frequency = sum(len(found.ids) for found in lists if found is not None)
+        idf = log(self.doc_count_all / (frequency + 1)) + 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:
+            avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+        return idf, avgfl
 
     def _deleted_in(self, i, reader) -> np.ndarray | None:
         if not reader.has_deletions():
@@ -339,8 +352,8 @@ class Ranker:
         scorable = fieldobj.scorable
         idf = avgfl = None
         doc_parts, score_parts, weight_parts = [], [], []
-        for i, (reader, offset) in enumerate(self.leaves):
-            found = postings(reader, fieldname, tbytes)
+        lists = [postings(reader, fieldname, tbytes) for reader, _ in self.leaves]
+        for i, ((reader, offset), found) in enumerate(zip(self.leaves, lists)):
             if found is None:
                 continue
             ids, weights = found.ids, found.weights
@@ -351,7 +364,7 @@ class Ranker:
             if not len(ids):
                 continue
             if idf is None:
-                idf, avgfl = self._stats(fieldname, tbytes)
+                idf, avgfl = self._stats(fieldname, tbytes, lists)
             if scorable:
                 fl = field_lengths(reader, fieldname)[ids]
                 weights = weights.astype(np.float64)
