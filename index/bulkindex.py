@@ -20,6 +20,10 @@ This relies on Whoosh 2.7.4's codec internals (pinned in setup.cfg).
 """
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import threading
+import traceback
 import zlib
 from array import array
 from collections import defaultdict
@@ -40,6 +44,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .analysis import JiebaAnalyzer, index_terms
 
+PARALLEL_FROM = 5_000          # documents: fewer are written in this process (forking costs ~0.2 s)
 COMPRESS_FROM = 256           # pickled blocks smaller than this (bytes) are stored uncompressed
 FLUSH_BYTES = 1 << 20         # posting bytes gathered before one write
 _TERMINFO = W3TermInfo._struct
@@ -402,6 +407,71 @@ def add_segments(ix, segments: list, delete_ids: Iterable[str] = (), id_field: s
     writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
 
 
+def build_segments(storage, indexname: str, schema, docs: Iterable[Mapping], max_postings: int,
+                   procs: int = 1, parallel_from: int = PARALLEL_FROM) -> list:
+    """Analyse `docs` and write them into new (uncommitted) segments; returns the segments.
+
+    A segment is finished beyond `max_postings` postings (memory). With `procs` > 1 and at least
+    `parallel_from` documents, the documents are split into `procs` runs, each written by a
+    forked process; only from a process running one thread: after fork() a child holds no
+    other thread, so a lock another thread held (logging, the allocator's) would never be freed.
+    """
+    if procs > 1 and threading.active_count() == 1:
+        docs = docs if isinstance(docs, list) else list(docs)
+        if len(docs) >= parallel_from:
+            return _build_in_processes(storage, indexname, schema, docs, max_postings, procs)
+    return _build(storage, indexname, schema, docs, max_postings)
+
+
+def _build(storage, indexname: str, schema, docs: Iterable[Mapping], max_postings: int) -> list:
+    segments = []
+    builder = SegmentBuilder(storage, indexname, schema)
+    for doc in docs:
+        builder.add(analyse(schema, doc))
+        if builder.postings >= max_postings:
+            segments.append(builder.finish())
+            builder = SegmentBuilder(storage, indexname, schema)
+    if builder.docnum:
+        segments.append(builder.finish())
+    return segments
+
+
+def _build_in_processes(storage, indexname: str, schema, docs: list, max_postings: int, procs: int) -> list:
+    # contiguous runs keep an article's passages together (its title's postings are made once)
+    size = -(-len(docs) // procs)
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    workers = [context.Process(target=_build_run, daemon=True,
+                               args=(storage, indexname, schema, docs, start, size, max_postings, results))
+               for start in range(0, len(docs), size)]
+    gc.freeze()          # the children's collections then neither walk nor copy the inherited documents
+    for worker in workers:
+        worker.start()
+    try:
+        segments = []
+        for _ in workers:
+            kind, payload = results.get()
+            if kind == "error":
+                raise RuntimeError("a segment-building process failed:\n" + payload)
+            segments.extend(payload)
+        return segments
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+        gc.unfreeze()
+
+
+def _build_run(storage, indexname, schema, docs, start, size, max_postings, results) -> None:
+    """In a forked process: write docs[start:start + size] into segments and send them back.
+    The documents were inherited at the fork; only the (small) segment objects are pickled."""
+    try:
+        results.put(("segments", _build(storage, indexname, schema, docs[start:start + size], max_postings)))
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
+
+
 def clear_and_add_segments(ix, segments: list, timeout: float = 10.0) -> None:
     """Replace every segment of `ix` by `segments`, in one commit (a rebuild)."""
     writer = ix.writer(timeout=timeout)
@@ -409,4 +479,4 @@ def clear_and_add_segments(ix, segments: list, timeout: float = 10.0) -> None:
     writer.commit(mergetype=lambda _writer, _existing: segments)
 
 
-__all__ = ["analyse", "SegmentBuilder", "add_segments", "clear_and_add_segments"]
+__all__ = ["analyse", "SegmentBuilder", "build_segments", "add_segments", "clear_and_add_segments"]

@@ -14,6 +14,7 @@ writes with their own file lock and turn a wait that is too long into 503.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -175,8 +176,9 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
     An index with the current schema is cleared in the same commit that adds the new
     documents, so its generation keeps growing and open searchers see the change. An index
     with another schema (or none) is created afresh. Written with `bulkindex.SegmentBuilder`
-    in this process (no posting sort: several times Whoosh's own writer); `procs` is accepted
-    for compatibility and ignored.
+    (no posting sort: several times Whoosh's own writer), by `procs` forked processes (default:
+    one per core) when this process runs a single thread and there are enough documents
+    (`bulkindex.build_segments`), else in this process.
     """
     from . import bulkindex
 
@@ -184,15 +186,7 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
     ix = open_index(path, create=True)
     if not schema_is_current(ix):
         ix = create_index(path)
-    schema = passage_schema()
-    segments = []
-    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
-    for doc in docs:
-        builder.add(bulkindex.analyse(schema, doc))
-        if builder.postings >= REBUILD_SEGMENT_POSTINGS:
-            segments.append(builder.finish())
-            builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
-    if builder.docnum:
-        segments.append(builder.finish())
+    segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), docs, REBUILD_SEGMENT_POSTINGS,
+                                        procs=procs if procs is not None else (os.cpu_count() or 1))
     bulkindex.clear_and_add_segments(ix, segments, timeout=timeout)
     return ix

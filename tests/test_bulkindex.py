@@ -95,3 +95,30 @@ def test_add_segments_deletes_replaced_articles(tmp_path):
     with ix.searcher() as searcher:
         assert searcher.doc_count() == len(docs) - sum(1 for d in docs if d["article_id"] == "a0") + 1
         assert [h["id"] for h in searcher.search(wq.Term("text", "替换"))] == ["a0-p0"]
+
+
+def test_segments_built_by_forked_processes_read_like_one_process(tmp_path):
+    docs, schema = documents(), passage_schema()
+    one = textindex.open_index(tmp_path / "one")
+    bulkindex.clear_and_add_segments(one, bulkindex.build_segments(one.storage, one.indexname, schema, docs, 10**9))
+    many = textindex.open_index(tmp_path / "many")
+    segments = bulkindex.build_segments(many.storage, many.indexname, schema, docs, 10**9, procs=3, parallel_from=1)
+    assert len(segments) == 3
+    bulkindex.clear_and_add_segments(many, segments)
+    assert dump(many) == dump(one)
+
+
+def test_a_process_running_threads_does_not_fork(tmp_path):
+    import threading
+
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        ix = textindex.open_index(tmp_path / "ix")
+        segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
+                                            procs=3, parallel_from=1)
+        assert len(segments) == 1
+    finally:
+        release.set()
+        waiter.join()
