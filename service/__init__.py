@@ -36,5 +36,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             if origin in origins or "*" in origins:
                 response.headers["Access-Control-Allow-Origin"] = origin if "*" not in origins else "*"
                 response.headers["Vary"] = "Origin"
+                response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Location, Retry-After"
             return response
     return app

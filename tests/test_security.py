@@ -72,6 +72,8 @@ def test_cors_allows_only_the_configured_origins(tmp_path):
     allowed = client.get("/health", headers={"Origin": "https://app.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example"
     assert "Origin" in allowed.headers["Vary"]
+    # a browser client may read the request id it needs to report a problem
+    assert "X-Request-ID" in allowed.headers["Access-Control-Expose-Headers"]
     refused = client.get("/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in refused.headers
     # no credentials are ever allowed cross-origin
