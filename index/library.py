@@ -24,6 +24,7 @@ from .store import Store, StoredArticle, claim_dict, paragraph_id
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
+PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
 
 
 class EmptyArticle(ValueError):
@@ -73,6 +74,7 @@ class Library:
         self.lock_path = self.data_dir / "write.lock"
         self.write_timeout = write_timeout
         self._local = threading.local()
+        self._changes_pruned_at = 0
         # a SQLite connection must not cross fork() (gunicorn preloads the app in its master)
         os.register_at_fork(after_in_child=self._forget_connections)
         with write_lock(self.lock_path, self.write_timeout):
@@ -108,6 +110,10 @@ class Library:
         tmp = self._generation_file.with_suffix(".tmp")
         tmp.write_text(str(generation))
         os.replace(tmp, self._generation_file)
+        # the change log only serves to bring an index up to date: what the index has can go
+        if generation >= self._changes_pruned_at + PRUNE_CHANGES_EVERY:
+            self.store.forget_changes(generation)
+            self._changes_pruned_at = generation
 
     def _documents(self, article_id: str) -> list[dict] | None:
         article = self.store.article(article_id)

@@ -134,11 +134,26 @@ class Store:
         db.execute("INSERT INTO changes(generation, article_id) VALUES (?, ?)", (generation, article_id))
         return generation
 
-    def changed_since(self, generation: int) -> list[str]:
-        """Ids of the articles written or deleted after `generation`, once each."""
+    def changed_since(self, generation: int) -> list[str] | None:
+        """Ids of the articles written or deleted after `generation`, once each; None when the
+        log no longer goes back that far (`forget_changes` dropped what was needed)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()
+        if row and generation < int(row["value"]):
+            return None
         rows = self.db.execute(
             "SELECT DISTINCT article_id FROM changes WHERE generation > ? ORDER BY article_id", (generation,))
         return [row["article_id"] for row in rows]
+
+    def forget_changes(self, upto: int) -> int:
+        """Drop the log's rows at or below generation `upto` (an index at `upto` has them);
+        `changed_since` answers None for generations below it from then on. Returns the rows dropped."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()
+            if row and int(row["value"]) >= upto:
+                return 0
+            dropped = db.execute("DELETE FROM changes WHERE generation <= ?", (upto,)).rowcount
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('changes_from', ?)", (str(upto),))
+        return dropped
 
     # -- writes -----------------------------------------------------------------------
 

@@ -112,3 +112,22 @@ def test_an_index_with_another_schema_is_rebuilt(tmp_path):
     reopened = Library(tmp_path)
     assert reopened.health()["status"] == "ok"
     assert reopened.search('"新开工项目"')["total"] == 1
+
+
+def test_the_change_log_is_pruned_and_an_index_older_than_it_is_rebuilt(tmp_path, monkeypatch):
+    import index.library as library_module
+
+    monkeypatch.setattr(library_module, "PRUNE_CHANGES_EVERY", 3)
+    library = Library(tmp_path)
+    for n in range(7):
+        library.add_article(TEXT.format(n=n), id=f"a{n}")
+    with closing(sqlite3.connect(tmp_path / "newsclaims.sqlite3")) as db:
+        logged = [g for g, in db.execute("SELECT generation FROM changes ORDER BY generation")]
+    assert logged == [7]                       # pruned at 3 and at 6: the index had those
+    assert library.store.changed_since(6) == ["a6"]
+    assert library.store.changed_since(2) is None      # the log no longer reaches back there
+    # an index at generation 2 (restored from an old copy, say) cannot be patched: rebuilt
+    (tmp_path / "whoosh" / "GENERATION").write_text("2")
+    reopened = Library(tmp_path)
+    assert reopened.index_generation() == 7
+    assert reopened.search('"新开工项目"')["total"] == 7
