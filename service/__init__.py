@@ -4,15 +4,22 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from index.library import Library
 
 from . import api, docs, errors, observability
 
 
+class AsciiIntegerConverter(IntegerConverter):
+    """<int:…> path parts of ASCII digits only (Werkzeug's \\d+ also takes ٣ or ３ as 3)."""
+    regex = r"[0-9]+"
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the API app; tests pass their own config, production reads NEWSCLAIMS_* variables."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = AsciiIntegerConverter
     app.config.from_object("service.config.Defaults")
     if test_config is None:
         app.config.from_prefixed_env(prefix="NEWSCLAIMS")

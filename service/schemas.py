@@ -16,6 +16,24 @@ def Flag(**kwargs):
     return fields.Boolean(truthy=BOOLEAN_WORDS["truthy"], falsy=BOOLEAN_WORDS["falsy"], **kwargs)
 
 
+class _AsciiNumber:
+    """A number written with ASCII characters only: Python's int() and Decimal() also read
+    other scripts' digits (page=٣ or page=３ would be 3), which the contract does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not value.isascii():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Integer(_AsciiNumber, fields.Integer):
+    pass
+
+
+class Decimal(_AsciiNumber, fields.Decimal):
+    pass
+
+
 class ArticleIn(Schema):
     """POST /articles body."""
     class Meta:
@@ -45,8 +63,8 @@ class SearchArgs(Schema):
         unknown = RAISE
 
     q = fields.String(required=True, validate=validate.Length(min=1))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
-    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
+    per_page = Integer(load_default=10, validate=validate.Range(min=1, max=100))
     source = fields.String(validate=validate.Length(min=1, max=100))   # the URL stays under 8190 bytes
     published_from = fields.Date()
     published_to = fields.Date()
@@ -73,11 +91,11 @@ class ClaimsArgs(Schema):
     region = fields.String(validate=validate.Length(min=1, max=100))
     period_from = fields.Date()
     period_to = fields.Date()
-    min_value = fields.Decimal(allow_nan=False)
-    max_value = fields.Decimal(allow_nan=False)
+    min_value = Decimal(allow_nan=False)
+    max_value = Decimal(allow_nan=False)
     sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = Integer(load_default=20, validate=validate.Range(min=1, max=100))
     format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
 
     @validates("project")
@@ -92,8 +110,8 @@ class ProjectsArgs(Schema):
         unknown = RAISE
 
     q = fields.String(validate=validate.Length(min=1, max=200))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class NoArgs(Schema):

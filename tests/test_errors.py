@@ -16,6 +16,8 @@ from index.library import Library
     ({"q": "项目", "per_page": 1_000_000}, 400),
     ({"q": "项目", "page": 0}, 400),
     ({"q": "项目", "page": "two"}, 400),
+    ({"q": "项目", "page": "٣"}, 400),               # other scripts' digits: int() reads them, the contract does not
+    ({"q": "项目", "per_page": "１０"}, 400),
     ({"q": "项目", "limt": 5}, 400),                 # unknown parameter
     ({"q": "项目", "dimension": "weight"}, 400),
     ({"q": "项目", "published_from": "2024-13-01"}, 400),
@@ -179,6 +181,7 @@ def test_odd_json_values_are_400(fresh_client, data):
     ({"project": "x", "min_value": "NaN"}, 400), ({"project": "x", "max_value": "-Infinity"}, 400),
     ({"project": "x", "min_value": "1e999"}, 200),     # a (huge) number: nothing is that big
     ({"project": "x", "page": "1e3"}, 400), ({"project": "x", "per_page": "1.5"}, 400),
+    ({"project": "x", "min_value": "١٢"}, 400), ({"project": "x", "page": "２"}, 400),
     ({"project": "x", "period_from": "2024-02-30"}, 400),
 ])
 def test_numbers_and_dates_in_claim_filters(client, params, status):
@@ -259,3 +262,13 @@ def test_contradictory_lengths_are_refused_by_gunicorn(small_server, extra):
     """gunicorn answers these itself (400, text/html) before the app: never a 5xx, never smuggled."""
     got, _, _ = exchange(small_server, post_head(extra), b"{}")
     assert got == 400
+
+
+def test_a_project_id_in_another_scripts_digits_is_not_that_project(client):
+    some = client.get("/projects").get_json()["items"][0]["id"]
+    assert client.get(f"/projects/{some}").status_code == 200
+    for other in (str(some).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+                  str(some).translate(str.maketrans("0123456789", "０１２３４５６７８９"))):
+        response = client.get(f"/projects/{other}")
+        assert response.status_code == 404
+        assert response.headers["Content-Type"] == "application/problem+json"
