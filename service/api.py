@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, request
 
@@ -23,8 +24,13 @@ def library() -> Library:
 
 
 @bp.before_request
-def refuse_repeated_parameters() -> None:
-    """`?page=1&page=2` is ambiguous: refuse it rather than silently keep the first value."""
+def refuse_ambiguous_parameters() -> None:
+    """`?page=1&page=2` is ambiguous: refuse it rather than silently keep the first value; a
+    query string that is not UTF-8 would reach the search as U+FFFD: refuse it too."""
+    try:
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ApiError(400, f"The query string is not valid UTF-8 once percent-decoded (byte {err.start}).") from None
     repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
     if repeated:
         raise ApiError(400, f"Parameter given more than once: {', '.join(repeated)}.")

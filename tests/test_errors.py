@@ -272,3 +272,13 @@ def test_a_project_id_in_another_scripts_digits_is_not_that_project(client):
         response = client.get(f"/projects/{other}")
         assert response.status_code == 404
         assert response.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("raw", [b"q=%FF%FE", b"q=%E9%A1%B9", b"q=%E9%A1", b"project=x&q=%C3"])
+def test_a_query_string_that_is_not_utf8_is_400(client, raw):
+    response = client.get("/search?" + raw.decode("ascii"))
+    if raw == b"q=%E9%A1%B9":                              # 项 in UTF-8: fine
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert "UTF-8" in response.get_json()["detail"]
