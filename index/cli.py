@@ -112,7 +112,7 @@ def ingest(paths, data_dir, batch, if_empty):
 @data_dir_option
 def reindex(data_dir):
     """Rebuild the Whoosh index from the database."""
-    library = Library(data_dir)
+    library = Library(data_dir, catch_up=False)       # not brought up to date first, only to be rebuilt
     count = library.reindex()
     click.echo(f"reindexed {count} articles at generation {library.index_generation()}")
 

@@ -66,7 +66,9 @@ class Ingested:
 class Library:
     """Everything the API and the CLI do, on one data folder."""
 
-    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0):
+    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True):
+        """Open (or create) a data folder and bring its index up to date with the database,
+        unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "newsclaims.sqlite3"
@@ -79,9 +81,10 @@ class Library:
         os.register_at_fork(after_in_child=self._forget_connections)
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = textindex.open_index(self.index_dir, create=True)
-            if not textindex.schema_is_current(self.ix):      # written by an older version: rebuild
-                self._set_index_generation(-1)
-            self._catch_up()
+            if catch_up:
+                if not textindex.schema_is_current(self.ix):      # written by an older version: rebuild
+                    self._set_index_generation(-1)
+                self._catch_up()
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------

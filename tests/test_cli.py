@@ -206,3 +206,24 @@ def test_installed_entry_point(data_dir):
     assert shutil.which("newsclaims", path=str(newsclaims.parent))
 
 
+
+
+def test_reindex_rebuilds_once_even_an_index_of_another_schema(tmp_path, monkeypatch):
+    from whoosh.fields import ID, Schema
+
+    from index import textindex
+    from index.storage import GraceStorage
+
+    data = tmp_path / "data"
+    Library(data).add_article(next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8"), id="004")
+    for old in (data / "whoosh").iterdir():                       # an index of an older layout
+        old.unlink()
+    GraceStorage(str(data / "whoosh")).create_index(Schema(id=ID(stored=True)))
+    rebuilds = []
+    real = textindex.rebuild
+    monkeypatch.setattr(textindex, "rebuild", lambda *a, **k: rebuilds.append(1) or real(*a, **k))
+    result = CliRunner().invoke(main, ["reindex", "--data-dir", str(data)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "reindexed 1 articles" in result.output
+    assert rebuilds == [1]
+    assert Library(data).search(PROJECT)["total"] >= 1
