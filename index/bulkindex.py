@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import queue
 import threading
 import traceback
 import zlib
@@ -440,7 +441,7 @@ def _build_in_processes(storage, indexname: str, schema, docs: list, max_posting
     # contiguous runs keep an article's passages together (its title's postings are made once)
     size = -(-len(docs) // procs)
     context = multiprocessing.get_context("fork")
-    results = context.SimpleQueue()
+    results = context.Queue()
     workers = [context.Process(target=_build_run, daemon=True,
                                args=(storage, indexname, schema, docs, start, size, max_postings, results))
                for start in range(0, len(docs), size)]
@@ -448,12 +449,19 @@ def _build_in_processes(storage, indexname: str, schema, docs: list, max_posting
     for worker in workers:
         worker.start()
     try:
-        segments = []
-        for _ in workers:
-            kind, payload = results.get()
+        segments, waiting = [], len(workers)
+        while waiting:
+            try:
+                kind, payload = results.get(timeout=1.0)
+            except queue.Empty:           # a process killed (out of memory, say) never answers
+                dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a segment-building process died (exit code {dead[0]})") from None
+                continue
             if kind == "error":
                 raise RuntimeError("a segment-building process failed:\n" + payload)
             segments.extend(payload)
+            waiting -= 1
         return segments
     finally:
         for worker in workers:

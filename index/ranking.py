@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from math import log
 from dataclasses import dataclass, field
+from math import log
 
 import numpy as np
 from whoosh import query as wq

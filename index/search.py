@@ -447,7 +447,8 @@ class PassageSearcher:
         if marks is not None and ranked:
             reader = searcher.reader()
             docnums = sorted(stored)
-            occurrences = {t: ranking.occurrences(reader, "text", t, docnums) for t in {t for seq in marks for t in seq}}
+            words = {t for seq in marks for t in seq}
+            occurrences = {t: ranking.occurrences(reader, "text", t, docnums) for t in words}
             spans = {docnum: _spans(marks, occurrences, docnum) for docnum in docnums}
         hits = []
         for docnum, score in ranked:

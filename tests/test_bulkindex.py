@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+
+import pytest
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -109,8 +113,6 @@ def test_segments_built_by_forked_processes_read_like_one_process(tmp_path):
 
 
 def test_a_process_running_threads_does_not_fork(tmp_path):
-    import threading
-
     release = threading.Event()
     waiter = threading.Thread(target=release.wait)
     waiter.start()
@@ -122,3 +124,14 @@ def test_a_process_running_threads_does_not_fork(tmp_path):
     finally:
         release.set()
         waiter.join()
+
+
+def test_a_segment_building_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    def die(*args):
+        os._exit(9)
+
+    monkeypatch.setattr(bulkindex, "_build_run", die)
+    ix = textindex.open_index(tmp_path / "ix")
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
+                                 procs=2, parallel_from=1)
