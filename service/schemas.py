@@ -26,11 +26,11 @@ class _AsciiNumber:
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Integer(_AsciiNumber, fields.Integer):
+class AsciiInteger(_AsciiNumber, fields.Integer):
     pass
 
 
-class Decimal(_AsciiNumber, fields.Decimal):
+class AsciiDecimal(_AsciiNumber, fields.Decimal):
     pass
 
 
@@ -63,8 +63,8 @@ class SearchArgs(Schema):
         unknown = RAISE
 
     q = fields.String(required=True, validate=validate.Length(min=1))
-    page = Integer(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
-    per_page = Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
+    per_page = AsciiInteger(load_default=10, validate=validate.Range(min=1, max=100))
     source = fields.String(validate=validate.Length(min=1, max=100))   # the URL stays under 8190 bytes
     published_from = fields.Date()
     published_to = fields.Date()
@@ -91,11 +91,11 @@ class ClaimsArgs(Schema):
     region = fields.String(validate=validate.Length(min=1, max=100))
     period_from = fields.Date()
     period_to = fields.Date()
-    min_value = Decimal(allow_nan=False)
-    max_value = Decimal(allow_nan=False)
+    min_value = AsciiDecimal(allow_nan=False)
+    max_value = AsciiDecimal(allow_nan=False)
     sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
-    page = Integer(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = AsciiInteger(load_default=20, validate=validate.Range(min=1, max=100))
     format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
 
     @validates("project")
@@ -110,8 +110,8 @@ class ProjectsArgs(Schema):
         unknown = RAISE
 
     q = fields.String(validate=validate.Length(min=1, max=200))
-    page = Integer(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = AsciiInteger(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class NoArgs(Schema):
