@@ -45,6 +45,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .analysis import JiebaAnalyzer, index_terms
 
+SEGMENT_POSTINGS = 6_000_000   # a builder's segment is finished beyond this many postings (memory bound)
 PARALLEL_FROM = 5_000          # documents: fewer are written in this process (forking costs ~0.2 s)
 COMPRESS_FROM = 256           # pickled blocks smaller than this (bytes) are stored uncompressed
 FLUSH_BYTES = 1 << 20         # posting bytes gathered before one write
@@ -408,7 +409,7 @@ def add_segments(ix, segments: list, delete_ids: Iterable[str] = (), id_field: s
     writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
 
 
-def build_segments(storage, indexname: str, schema, docs: Iterable[Mapping], max_postings: int,
+def build_segments(storage, indexname: str, schema, docs: Iterable[Mapping], max_postings: int = SEGMENT_POSTINGS,
                    procs: int = 1, parallel_from: int = PARALLEL_FROM) -> list:
     """Analyse `docs` and write them into new (uncommitted) segments; returns the segments.
 

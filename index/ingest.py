@@ -39,7 +39,6 @@ from .locking import write_lock
 from .schema import passage_schema
 
 INLINE_BELOW = 400            # fewer new articles than this: no worker processes
-SEGMENT_POSTINGS = 6_000_000  # a worker starts a new segment beyond this many postings (memory bound)
 IN_FLIGHT = 4                 # batches queued per worker
 
 
@@ -116,7 +115,7 @@ def _worker(library: Library, records: list[dict], tasks, results, parent: int) 
             # every full collection walks all of them again (~8% of the worker's time).
             gc.collect(1)
             gc.freeze()
-            if builder.postings >= SEGMENT_POSTINGS:
+            if builder.postings >= bulkindex.SEGMENT_POSTINGS:
                 results.put(("segment", builder.finish()))
                 builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
         results.put(("segment", builder.finish() if builder.docnum else None))

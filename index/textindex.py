@@ -26,7 +26,6 @@ from .storage import GraceStorage
 from .store import paragraph_id
 
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
-REBUILD_SEGMENT_POSTINGS = 6_000_000   # a rebuild starts a new segment beyond this (memory bound)
 
 
 def open_index(path: str | Path, create: bool = True):
@@ -186,7 +185,7 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
     ix = open_index(path, create=True)
     if not schema_is_current(ix):
         ix = create_index(path)
-    segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), docs, REBUILD_SEGMENT_POSTINGS,
+    segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), docs,
                                         procs=procs if procs is not None else (os.cpu_count() or 1))
     bulkindex.clear_and_add_segments(ix, segments, timeout=timeout)
     return ix
