@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+from procfs import descendants   # bench/ is the script's folder, first on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -45,27 +47,6 @@ def pss(pid: int) -> int:
     except (OSError, ValueError):
         pass
     return 0
-
-
-def tree_pids(root_pid: int) -> list[int]:
-    """`root_pid` and its descendants, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                parents[int(entry.name)] = int(f.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, frontier = {root_pid}, [root_pid]
-    while frontier:
-        pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sorted(tree)
 
 
 def rss(pid: int) -> int:
@@ -98,7 +79,7 @@ class Sampler(threading.Thread):
         while not self.done.is_set():
             now = time.monotonic()
             if now >= tree_at:
-                pids, tree_at = tree_pids(self.pid), now + self.tree_every
+                pids, tree_at = descendants(self.pid), now + self.tree_every
             sizes = [rss(pid) for pid in pids]
             self.peak_sum, self.peak_one = max(self.peak_sum, sum(sizes)), max(self.peak_one, max(sizes, default=0))
             if now >= pss_at:

@@ -55,6 +55,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from procfs import children      # bench/ is the script's folder, first on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
@@ -115,19 +117,6 @@ class Pool:
 
 
 # -- memory -----------------------------------------------------------------------------------
-
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
-                        out.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return sorted(out)
-
 
 def memory(pid: int) -> tuple[float, float]:
     """(RSS, PSS) of a process in MB."""
