@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.extract import _posseg, extract_claims  # noqa: E402
-from index.quantities import find_quantities  # noqa: E402
-from index.segment import parse_article  # noqa: E402
+from index.claims.extract import _posseg, extract_claims  # noqa: E402
+from index.claims.quantities import find_quantities  # noqa: E402
+from index.articles.segment import parse_article  # noqa: E402
 
 
 def main():

@@ -26,8 +26,8 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SHARED / "eval"))
 
-from index.extract import extract_claims  # noqa: E402
-from index.segment import parse_article  # noqa: E402
+from index.claims.extract import extract_claims  # noqa: E402
+from index.articles.segment import parse_article  # noqa: E402
 from score_claims import norm_text, same_quantity  # noqa: E402
 
 

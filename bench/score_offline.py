@@ -31,7 +31,7 @@ sys.path.insert(0, str(EVAL))
 
 from score_claims import load_corpus, norm_text, period_of, same_project, same_quantity  # noqa: E402
 
-from index.extract import extract_claims  # noqa: E402
+from index.claims.extract import extract_claims  # noqa: E402
 
 
 def load(spec: str):
@@ -161,8 +161,8 @@ def main():
     ap.add_argument("--gold", default=str(ROOT.parent / "shared" / "gold" / "seeds.claims.jsonl"))
     ap.add_argument("--articles-dir", default=str(ROOT / "seeds"))
     ap.add_argument("--corpus", help="JSONL(.gz) corpus whose record ids are named in the gold")
-    ap.add_argument("--segment", default="index.segment:parse_article", help="module:function")
-    ap.add_argument("--quantities", default="index.quantities:find_quantities", help="module:function")
+    ap.add_argument("--segment", default="index.articles.segment:parse_article", help="module:function")
+    ap.add_argument("--quantities", default="index.claims.quantities:find_quantities", help="module:function")
     ap.add_argument("--show", type=int, default=15)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -67,7 +67,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # -- queries ----------------------------------------------------------------------------------
 
 def draw_queries(db_path: Path, count: int, seed: int) -> list[str]:
-    from index.analysis import HAN, index_terms, is_number, stopwords
+    from index.fulltext.analysis import HAN, index_terms, is_number, stopwords
 
     stop = stopwords()
     with sqlite3.connect(db_path) as db:
@@ -269,7 +269,7 @@ def start_gunicorn(data: Path, port: int, log_path: Path, probe: str) -> tuple[s
 # -- FTS5 -------------------------------------------------------------------------------------
 
 def fts5_db(data: Path) -> Path:
-    from index.analysis import index_terms
+    from index.fulltext.analysis import index_terms
 
     src = data / "newsclaims.sqlite3"
     with sqlite3.connect(src) as db:
@@ -294,9 +294,9 @@ def fts5_db(data: Path) -> Path:
 
 
 def fts5_compare(data: Path, queries: list[str]) -> None:
-    from index.analysis import index_terms, stopwords
+    from index.fulltext.analysis import index_terms, stopwords
     from index.library import Library
-    from index.store import Store
+    from index.store.database import Store
 
     library = Library(data)
     store = Store(data / "newsclaims.sqlite3")

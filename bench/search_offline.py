@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from index import textindex  # noqa: E402
-from index.search import PassageSearcher  # noqa: E402
+from index.fulltext import indexer  # noqa: E402
+from index.fulltext.searcher import PassageSearcher  # noqa: E402
 
 
 def shared_helpers(shared: Path):
@@ -39,9 +39,9 @@ def shared_helpers(shared: Path):
 
 
 def paragraphs_of(text: str, article_id: str):
-    """Paragraphs via index.segment.parse_article when it exists, else one per non-blank line."""
+    """Paragraphs via index.articles.segment.parse_article when it exists, else one per non-blank line."""
     try:
-        from index.segment import parse_article
+        from index.articles.segment import parse_article
     except ImportError:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return ({"id": article_id, "title": lines[0] if lines else None},
@@ -53,7 +53,7 @@ def paragraphs_of(text: str, article_id: str):
 def seed_documents(seeds: Path):
     for path in sorted(seeds.glob("*.txt")):
         article, paragraphs = paragraphs_of(path.read_text(encoding="utf-8"), path.stem)
-        yield from textindex.passage_documents(article, paragraphs)
+        yield from indexer.passage_documents(article, paragraphs)
 
 
 def relevance(searcher, qrels, norm_text, passage_of, k=10, verbose=True):
@@ -90,7 +90,7 @@ def corpus_documents(path: Path, limit: int | None = None):
             record = json.loads(line)
             paragraphs = [{"index": i, "kind": "body", "text": p}
                           for i, p in enumerate(s for s in record["text"].split("\n") if s.strip())]
-            yield from textindex.passage_documents(record, paragraphs)
+            yield from indexer.passage_documents(record, paragraphs)
 
 
 def latency(searcher, queries, rounds=3, cache=False):
@@ -98,13 +98,13 @@ def latency(searcher, queries, rounds=3, cache=False):
 
     Without `cache`, the searcher's result cache is off, so every search runs the query.
     """
-    from index import search
-    saved = search.RESULT_CACHE_SIZE
-    search.RESULT_CACHE_SIZE = saved if cache else 0
+    from index.fulltext import searcher as searcher_module
+    saved = searcher_module.RESULT_CACHE_SIZE
+    searcher_module.RESULT_CACHE_SIZE = saved if cache else 0
     try:
         return _latency(searcher, queries, rounds)
     finally:
-        search.RESULT_CACHE_SIZE = saved
+        searcher_module.RESULT_CACHE_SIZE = saved
 
 
 def _latency(searcher, queries, rounds):
@@ -147,7 +147,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         docs = list(seed_documents(args.seeds))
-        ix = textindex.rebuild(Path(tmp) / "ix", docs)
+        ix = indexer.rebuild(Path(tmp) / "ix", docs)
         print(f"seeds: {len(docs)} passages indexed in {time.perf_counter() - started:.2f} s")
         searcher = PassageSearcher(ix)
         summary = relevance(searcher, qrels, norm_text, passage_of)
@@ -166,12 +166,12 @@ def main():
                 for doc in docs:
                     count += 1
                     yield doc
-            ix = textindex.rebuild(args.corpus, counted(corpus_documents(corpus, args.corpus_limit)),
+            ix = indexer.rebuild(args.corpus, counted(corpus_documents(corpus, args.corpus_limit)),
                                    procs=args.procs)
             elapsed = time.perf_counter() - started
             print(f"corpus: {count} passages indexed in {elapsed:.1f} s ({count / elapsed:.0f} passages/s)")
         else:
-            ix = textindex.open_index(args.corpus, create=False)
+            ix = indexer.open_index(args.corpus, create=False)
         searcher = PassageSearcher(ix)
         queries = sample_queries(searcher)
         print("corpus latency (1-2 words, highlights, total):", latency(searcher, queries))

@@ -5,8 +5,8 @@
 What `Library.add_articles` does per batch (store, then index), rearranged for throughput:
 
 - Worker processes (fork) do the CPU work: clean and segment (`Library.prepare`), extract
-  claims, and analyse each passage for the index (`bulkindex.analyse`: jieba words, postings).
-  Each worker writes its passages into its own new Whoosh segment (`bulkindex.SegmentBuilder`),
+  claims, and analyse each passage for the index (`segments.analyse`: jieba words, postings).
+  Each worker writes its passages into its own new Whoosh segment (`segments.SegmentBuilder`),
   so neither analysis nor posting lists cross a process boundary. The parent loads the
   segmenters' dictionaries before forking (shared copy-on-write, `gc.freeze` so collections
   do not copy them) and sends each worker the indices of its records, which it inherited.
@@ -33,10 +33,11 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import bulkindex, textindex
-from .library import EmptyArticle, InvalidId, Library, content_id, input_digest
-from .locking import write_lock
-from .schema import passage_schema
+from index.fulltext import segments
+from index.fulltext import indexer
+from index.library import EmptyArticle, InvalidId, Library, content_id, input_digest
+from index.locking import write_lock
+from index.fulltext.schema import passage_schema
 
 INLINE_BELOW = 400            # fewer new articles than this: no worker processes
 IN_FLIGHT = 4                 # batches queued per worker
@@ -65,8 +66,8 @@ def _prepare_batch(library: Library, records: list[dict], builder, schema):
             rejected.append((record.get("given_id"), str(err)))
             continue
         article, claims, _ = item
-        for doc in textindex.passage_documents(article, article.paragraphs, textindex.claims_by_index(claims)):
-            builder.add(bulkindex.analyse(schema, doc))
+        for doc in indexer.passage_documents(article, article.paragraphs, indexer.claims_by_index(claims)):
+            builder.add(segments.analyse(schema, doc))
         prepared.append(item)
     return prepared, rejected
 
@@ -86,8 +87,8 @@ def _next_task(tasks, parent: int):
 
 def _warm_up() -> None:
     """Load the segmenters: rjieba's, and jieba's tagger for speakers' names (~1.1 s)."""
-    from .analysis import fast_segmenter
-    from .extract import _posseg
+    from index.fulltext.analysis import fast_segmenter
+    from index.claims.extract import _posseg
 
     fast_segmenter()
     _posseg().lcut("张茂说")
@@ -101,7 +102,7 @@ def _worker(library: Library, records: list[dict], tasks, results, parent: int) 
     """
     schema = passage_schema()
     ix = library.ix
-    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+    builder = segments.SegmentBuilder(ix.storage, ix.indexname, schema)
     try:
         _warm_up()                        # loaded by the parent before the fork: a no-op
         while True:
@@ -115,9 +116,9 @@ def _worker(library: Library, records: list[dict], tasks, results, parent: int) 
             # every full collection walks all of them again (~8% of the worker's time).
             gc.collect(1)
             gc.freeze()
-            if builder.postings >= bulkindex.SEGMENT_POSTINGS:
+            if builder.postings >= segments.SEGMENT_POSTINGS:
                 results.put(("segment", builder.finish()))
-                builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+                builder = segments.SegmentBuilder(ix.storage, ix.indexname, schema)
         results.put(("segment", builder.finish() if builder.docnum else None))
         results.put(("done",))
     except BaseException:
@@ -179,10 +180,10 @@ def _ingest_locked(library: Library, records: list[dict], batch: int, pool, summ
     if not batches:
         return
     if pool is None or sum(map(len, batches)) < INLINE_BELOW:
-        segments = _run_inline(library, [[records[i] for i in b] for b in batches], summary, progress)
+        built = _run_inline(library, [[records[i] for i in b] for b in batches], summary, progress)
     else:
-        segments = pool.run(batches, lambda p, r: _store(library, p, r, summary, progress))
-    bulkindex.add_segments(library.ix, segments, delete_ids=replaced)
+        built = pool.run(batches, lambda p, r: _store(library, p, r, summary, progress))
+    segments.add_segments(library.ix, built, delete_ids=replaced)
     library._set_index_generation(library.store.generation())
 
 
@@ -197,7 +198,7 @@ def _store(library: Library, prepared, rejected, summary: Summary, progress) -> 
 
 def _run_inline(library: Library, batches, summary: Summary, progress) -> list:
     schema = passage_schema()
-    builder = bulkindex.SegmentBuilder(library.ix.storage, library.ix.indexname, schema)
+    builder = segments.SegmentBuilder(library.ix.storage, library.ix.indexname, schema)
     for records in batches:
         prepared, rejected = _prepare_batch(library, records, builder, schema)
         _store(library, prepared, rejected, summary, progress)
@@ -225,7 +226,7 @@ class _Workers:
     def run(self, batches, store) -> list:
         """Send every batch (indices into the records), `store(prepared, rejected)` each result;
         returns the workers' segments."""
-        segments, closed = [], False
+        built, closed = [], False
         pending = list(enumerate(batches))
         pending.reverse()
         while self.finished < len(self.processes):
@@ -242,12 +243,12 @@ class _Workers:
                 store(message[2], message[3])
             elif kind == "segment":
                 if message[1] is not None:
-                    segments.append(message[1])
+                    built.append(message[1])
             elif kind == "done":
                 self.finished += 1
             else:
                 raise RuntimeError("an ingest worker failed:\n" + message[1])
-        return segments
+        return built
 
     def stop(self) -> None:
         for process in self.processes:

@@ -14,13 +14,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import claim_filter, registry, textindex
-from .extract import extract_claims
-from .locking import write_lock
-from .models import Article
-from .search import PassageSearcher
-from .segment import parse_article
-from .store import Store, StoredArticle, claim_dict, paragraph_id
+from index.store import claim_filters
+from index.store import registry
+from index.fulltext import indexer
+from index.claims.extract import extract_claims
+from index.locking import write_lock
+from index.models import Article
+from index.fulltext.searcher import PassageSearcher
+from index.articles.segment import parse_article
+from index.store.database import Store, StoredArticle, claim_dict, paragraph_id
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
@@ -80,9 +82,9 @@ class Library:
         # a SQLite connection must not cross fork() (gunicorn preloads the app in its master)
         os.register_at_fork(after_in_child=self._forget_connections)
         with write_lock(self.lock_path, self.write_timeout):
-            self.ix = textindex.open_index(self.index_dir, create=True)
+            self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
-                if not textindex.schema_is_current(self.ix):      # written by an older version: rebuild
+                if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
                 self._catch_up()
         self.searcher = PassageSearcher(self.ix)
@@ -124,7 +126,7 @@ class Library:
             return None
         paragraphs = self.store.paragraphs(article_id)
         claims = self.store.claims_of_paragraphs([p["id"] for p in paragraphs])
-        return [textindex.passage_document(article, p, claims[p["id"]]) for p in paragraphs]
+        return [indexer.passage_document(article, p, claims[p["id"]]) for p in paragraphs]
 
     def _catch_up(self) -> int:
         """Bring the index to the database's generation; the caller holds the write lock."""
@@ -135,7 +137,7 @@ class Library:
         total = max(1, self.store.article_count())
         changed = self.store.changed_since(current) if 0 <= current < target else None
         if changed is None or len(changed) > FULL_REBUILD_SHARE * total:
-            self.ix = textindex.rebuild(self.index_dir, self._all_documents())
+            self.ix = indexer.rebuild(self.index_dir, self._all_documents())
             if getattr(self, "searcher", None) is not None:
                 self.searcher = PassageSearcher(self.ix)
             self._set_index_generation(target)
@@ -147,7 +149,7 @@ class Library:
                 deletions.append(article_id)
             else:
                 upserts[article_id] = docs
-        textindex.replace_articles(self.ix, upserts, deletions)
+        indexer.replace_articles(self.ix, upserts, deletions)
         self._set_index_generation(target)
         return len(changed)
 
@@ -244,9 +246,9 @@ class Library:
         aliases = self.store.project_aliases()
         matches = registry.resolve(project, aliases)
         ids = [m.project_id for m in matches]
-        rows = [row for row in self.store.claims_of_projects(ids) if claim_filter.accepts(row, **filters)]
+        rows = [row for row in self.store.claims_of_projects(ids) if claim_filters.accepts(row, **filters)]
         sources = {a.id: a for a in self.store.articles(row["article_id"] for row in rows).values()}
-        rows = claim_filter.sort(rows, sort, sources)
+        rows = claim_filters.sort(rows, sort, sources)
         start = (page - 1) * per_page
         items = [claim_dict(row, sources[row["article_id"]].source_info()) for row in rows[start:start + per_page]]
         found = {p["id"]: p for p in self.store.projects(ids)}

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from index.library import EmptyArticle, InvalidId
 from index.locking import Busy
-from index.search import QueryError
+from index.fulltext.searcher import QueryError
 
 log = logging.getLogger(__name__)
 

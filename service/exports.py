@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
 
-from index import export
+from index import exports
 from index.library import Library
 
 UNSAFE_FILENAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
@@ -15,7 +15,7 @@ UNSAFE_FILENAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
 def filename(project: str, fmt: str) -> str:
     """claims-<project>.<ext>, with characters file systems dislike replaced."""
     stem = UNSAFE_FILENAME.sub("_", project).strip("._")[:80] or "project"
-    return f"claims-{stem}.{export.EXTENSIONS[fmt]}"
+    return f"claims-{stem}.{exports.EXTENSIONS[fmt]}"
 
 
 def content_disposition(name: str) -> str:
@@ -34,7 +34,7 @@ def claims_download(library: Library, args: dict, fmt: str) -> Response:
     else:
         args.pop("page", None)
         args.pop("per_page", None)
-        _, claims = export.project_claims(library, project, **args)
-    body = stream_with_context(export.write(claims, fmt))
-    return Response(body, content_type=export.MEDIA_TYPES[fmt],
+        _, claims = exports.project_claims(library, project, **args)
+    body = stream_with_context(exports.write(claims, fmt))
+    return Response(body, content_type=exports.MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": content_disposition(filename(project, fmt))})

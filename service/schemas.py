@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from index.claim_filter import SORTS
-from index.export import FORMATS as EXPORT_FORMATS
+from index.store.claim_filters import SORTS
+from index.exports import FORMATS as EXPORT_FORMATS
 from index.library import valid_article_id
 from index.models import DIMENSIONS, MODALITIES
 

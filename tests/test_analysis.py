@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.analysis import JiebaAnalyzer, fold_width, index_terms, tokens
-from index.schema import passage_schema
+from index.fulltext.analysis import JiebaAnalyzer, fold_width, index_terms, tokens
+from index.fulltext.schema import passage_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,8 +17,8 @@ def terms(text):
 
 
 def test_import_does_not_load_jieba_analyse_or_a_dictionary():
-    code = ("import sys, index.analysis, index.schema, index.search, index.textindex; "
-            "print('jieba.analyse' in sys.modules, index.analysis._segmenter is None)")
+    code = ("import sys, index.fulltext.analysis, index.fulltext.schema, index.fulltext.searcher, index.fulltext.indexer; "
+            "print('jieba.analyse' in sys.modules, index.fulltext.analysis._segmenter is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
 

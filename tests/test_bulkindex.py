@@ -1,4 +1,4 @@
-"""index.bulkindex writes the same index as Whoosh's own writer, only faster."""
+"""index.fulltext.segments writes the same index as Whoosh's own writer, only faster."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +10,9 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from index import bulkindex, textindex
-from index.schema import passage_schema
+from index.fulltext import segments
+from index.fulltext import indexer
+from index.fulltext.schema import passage_schema
 
 TEXTS = [
     "某市今年新开工项目52个,总投资86亿元,同比增长12.5%。",
@@ -29,7 +30,7 @@ def documents():
         article = {"id": f"a{n % 40}", "title": f"标题{n % 7}:高质量发展" if n % 3 else None,
                    "source": "新华社" if n % 2 else None, "published": dt.date(2024, 1 + n % 12, 1 + n % 28)}
         paragraph = {"index": n, "kind": "body" if n % 5 else "heading", "text": text}
-        docs.append(textindex.passage_document(article, paragraph, [{"dimension": "money"}] if n % 4 == 0 else ()))
+        docs.append(indexer.passage_document(article, paragraph, [{"dimension": "money"}] if n % 4 == 0 else ()))
     return docs
 
 
@@ -60,21 +61,21 @@ def dump(ix):
 
 def test_builder_segment_reads_like_whoosh_writer(tmp_path):
     docs = documents()
-    reference = textindex.open_index(tmp_path / "ref")
+    reference = indexer.open_index(tmp_path / "ref")
     writer = reference.writer()
     for doc in docs:
         writer.add_document(**doc)
     writer.commit()
 
-    built = textindex.open_index(tmp_path / "built")
+    built = indexer.open_index(tmp_path / "built")
     schema = passage_schema()
-    segments = []
+    built_segments = []
     for part in (docs[:100], docs[100:]):          # two segments, as two workers would make
-        builder = bulkindex.SegmentBuilder(built.storage, built.indexname, schema)
+        builder = segments.SegmentBuilder(built.storage, built.indexname, schema)
         for doc in part:
-            builder.add(bulkindex.analyse(schema, doc))
-        segments.append(builder.finish())
-    bulkindex.add_segments(built, segments)
+            builder.add(segments.analyse(schema, doc))
+        built_segments.append(builder.finish())
+    segments.add_segments(built, built_segments)
     built = whoosh_index.open_dir(str(tmp_path / "built"))
 
     assert dump(built) == dump(reference)
@@ -87,15 +88,15 @@ def test_builder_segment_reads_like_whoosh_writer(tmp_path):
 
 def test_add_segments_deletes_replaced_articles(tmp_path):
     docs = documents()
-    ix = textindex.open_index(tmp_path / "ix")
+    ix = indexer.open_index(tmp_path / "ix")
     schema = passage_schema()
-    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
+    builder = segments.SegmentBuilder(ix.storage, ix.indexname, schema)
     for doc in docs:
-        builder.add(bulkindex.analyse(schema, doc))
-    bulkindex.add_segments(ix, [builder.finish()])
-    builder = bulkindex.SegmentBuilder(ix.storage, ix.indexname, schema)
-    builder.add(bulkindex.analyse(schema, docs[0] | {"text": "替换后的段落"}))
-    bulkindex.add_segments(ix, [builder.finish()], delete_ids=["a0"])
+        builder.add(segments.analyse(schema, doc))
+    segments.add_segments(ix, [builder.finish()])
+    builder = segments.SegmentBuilder(ix.storage, ix.indexname, schema)
+    builder.add(segments.analyse(schema, docs[0] | {"text": "替换后的段落"}))
+    segments.add_segments(ix, [builder.finish()], delete_ids=["a0"])
     with ix.searcher() as searcher:
         assert searcher.doc_count() == len(docs) - sum(1 for d in docs if d["article_id"] == "a0") + 1
         assert [h["id"] for h in searcher.search(wq.Term("text", "替换"))] == ["a0-p0"]
@@ -103,12 +104,12 @@ def test_add_segments_deletes_replaced_articles(tmp_path):
 
 def test_segments_built_by_forked_processes_read_like_one_process(tmp_path):
     docs, schema = documents(), passage_schema()
-    one = textindex.open_index(tmp_path / "one")
-    bulkindex.clear_and_add_segments(one, bulkindex.build_segments(one.storage, one.indexname, schema, docs, 10**9))
-    many = textindex.open_index(tmp_path / "many")
-    segments = bulkindex.build_segments(many.storage, many.indexname, schema, docs, 10**9, procs=3, parallel_from=1)
-    assert len(segments) == 3
-    bulkindex.clear_and_add_segments(many, segments)
+    one = indexer.open_index(tmp_path / "one")
+    segments.clear_and_add_segments(one, segments.build_segments(one.storage, one.indexname, schema, docs, 10**9))
+    many = indexer.open_index(tmp_path / "many")
+    built_segments = segments.build_segments(many.storage, many.indexname, schema, docs, 10**9, procs=3, parallel_from=1)
+    assert len(built_segments) == 3
+    segments.clear_and_add_segments(many, built_segments)
     assert dump(many) == dump(one)
 
 
@@ -117,10 +118,10 @@ def test_a_process_running_threads_does_not_fork(tmp_path):
     waiter = threading.Thread(target=release.wait)
     waiter.start()
     try:
-        ix = textindex.open_index(tmp_path / "ix")
-        segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
+        ix = indexer.open_index(tmp_path / "ix")
+        built_segments = segments.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
                                             procs=3, parallel_from=1)
-        assert len(segments) == 1
+        assert len(built_segments) == 1
     finally:
         release.set()
         waiter.join()
@@ -130,8 +131,8 @@ def test_a_segment_building_process_that_dies_is_an_error_not_a_hang(tmp_path, m
     def die(*args):
         os._exit(9)
 
-    monkeypatch.setattr(bulkindex, "_build_run", die)
-    ix = textindex.open_index(tmp_path / "ix")
+    monkeypatch.setattr(segments, "_build_run", die)
+    ix = indexer.open_index(tmp_path / "ix")
     with pytest.raises(RuntimeError, match="exit code 9"):
-        bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
+        segments.build_segments(ix.storage, ix.indexname, passage_schema(), documents(), 10**9,
                                  procs=2, parallel_from=1)

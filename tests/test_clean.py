@@ -1,11 +1,11 @@
-"""index.clean: width folding keeps lengths, every furniture kind gets its role, metadata lines
+"""index.articles.clean: width folding keeps lengths, every furniture kind gets its role, metadata lines
 are read in all their common forms, HTML becomes one block per line, bad data files are named."""
 import datetime as dt
 
 import pytest
 from hypothesis import given, strategies as st
 
-from index import clean
+from index.articles import clean
 from index.lexicon import LexiconError
 
 

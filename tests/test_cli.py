@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, SEEDS, break_index
-from index.cli import main
+from index.cli.commands import main
 from index.library import Library
 from index.locking import Busy
 
@@ -211,8 +211,8 @@ def test_installed_entry_point(data_dir):
 def test_reindex_rebuilds_once_even_an_index_of_another_schema(tmp_path, monkeypatch):
     from whoosh.fields import ID, Schema
 
-    from index import textindex
-    from index.storage import GraceStorage
+    from index.fulltext import indexer
+    from index.fulltext.files import GraceStorage
 
     data = tmp_path / "data"
     Library(data).add_article(next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8"), id="004")
@@ -220,8 +220,8 @@ def test_reindex_rebuilds_once_even_an_index_of_another_schema(tmp_path, monkeyp
         old.unlink()
     GraceStorage(str(data / "whoosh")).create_index(Schema(id=ID(stored=True)))
     rebuilds = []
-    real = textindex.rebuild
-    monkeypatch.setattr(textindex, "rebuild", lambda *a, **k: rebuilds.append(1) or real(*a, **k))
+    real = indexer.rebuild
+    monkeypatch.setattr(indexer, "rebuild", lambda *a, **k: rebuilds.append(1) or real(*a, **k))
     result = CliRunner().invoke(main, ["reindex", "--data-dir", str(data)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "reindexed 1 articles" in result.output

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from index import export
+from index import exports
 
 PROJECT = "清原抽水蓄能电站"
 
@@ -57,7 +57,7 @@ def test_csv_survives_commas_quotes_and_newlines():
              "unit": "元", "dimension": "money", "approx": True, "bound": "range", "range": ["1", "2"],
              "metric": '他说"投资"', "subject": None, "project": None, "period": None, "modality": "plan",
              "speaker": None, "span": [0, 5], "sentence": "第一行\n第二行, 有逗号", "source": None}
-    rows = list(csv.DictReader(io.StringIO("".join(export.csv_text([claim])), newline="")))
+    rows = list(csv.DictReader(io.StringIO("".join(exports.csv_text([claim])), newline="")))
     assert rows[0]["metric"] == '他说"投资"' and rows[0]["sentence"] == "第一行\n第二行, 有逗号"
     assert rows[0]["range_low"] == "1" and rows[0]["source"] == ""
 

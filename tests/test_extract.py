@@ -1,4 +1,4 @@
-"""index.extract: claims with value, unit, project, period, modality and speaker; never raises,
+"""index.claims.extract: claims with value, unit, project, period, modality and speaker; never raises,
 spans always slice the paragraph to the quantity's raw text."""
 import datetime as dt
 import json
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.extract import extract_claims, sentence_spans
+from index.claims.extract import extract_claims, sentence_spans
 from index.models import Article, Paragraph
 
 CASES = json.loads((Path(__file__).parent / "data" / "claims" / "extract.json").read_text(encoding="utf-8"))

@@ -101,7 +101,7 @@ def test_cli_killed_mid_ingest_leaves_no_half_article(tmp_path):
 def test_an_index_with_another_schema_is_rebuilt(tmp_path):
     from whoosh.fields import ID, Schema
 
-    from index.storage import GraceStorage
+    from index.fulltext.files import GraceStorage
 
     Library(tmp_path).add_article(TEXT.format(n=7), id="a")
     generation = (tmp_path / "whoosh" / "GENERATION").read_text()

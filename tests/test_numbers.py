@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from index.numbers import parse_number
+from index.claims.numbers import parse_number
 
 VALUES = [
     ("1,056", "1056"), ("44.1", "44.1"), ("１２", "12"), ("１２．５", "12.5"),

@@ -1,11 +1,11 @@
-"""index.periods: every period expression, resolved against a publication date or a year."""
+"""index.claims.periods: every period expression, resolved against a publication date or a year."""
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from index.periods import Reference, find_time_expressions, period_for_current
+from index.claims.periods import Reference, find_time_expressions, period_for_current
 
 CASES = json.loads((Path(__file__).parent / "data" / "claims" / "periods.json").read_text(encoding="utf-8"))
 

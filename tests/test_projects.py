@@ -1,10 +1,10 @@
-"""index.projects: named projects by suffix, by description after an investment, in lists."""
+"""index.claims.projects: named projects by suffix, by description after an investment, in lists."""
 import json
 from pathlib import Path
 
 import pytest
 
-from index.projects import canonical_names, find_project_names
+from index.claims.projects import canonical_names, find_project_names
 
 CASES = json.loads((Path(__file__).parent / "data" / "claims" / "projects.json").read_text(encoding="utf-8"))
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from index import lexicon
 from index.models import BOUNDS, DIMENSIONS
-from index.quantities import find_quantities, unit_entry, units
+from index.claims.quantities import find_quantities, unit_entry, units
 
 DATA = Path(__file__).parent / "data" / "quantities"
 CASES = [pytest.param(case, id=f"{path.stem}-{case['text'][:14]}")

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS
-from index import ranking
-from index.analysis import index_terms
+from index.fulltext import ranking
+from index.fulltext.analysis import index_terms
 from index.library import Library
-from index.search import filter_query, parse_query
+from index.fulltext.searcher import filter_query, parse_query
 
 
 @pytest.fixture(scope="module")

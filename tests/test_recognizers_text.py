@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from index.numbers import parse_number
-from index.quantities import find_quantities
+from index.claims.numbers import parse_number
+from index.claims.quantities import find_quantities
 
 DATA = Path(__file__).parent / "data" / "recognizers_text"
 MODELS = ("NumberModel", "PercentModel", "CurrencyModel")

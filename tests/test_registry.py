@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from index import claim_filter, registry
+from index.store import claim_filters
+from index.store import registry
 
 
 @pytest.mark.parametrize("a, b, same_article, expected", [
@@ -61,12 +62,12 @@ def row(value, bound="exact", low=None, high=None, **kw):
 ])
 def test_value_bounds_are_interval_aware(claim, bounds, expected):
     from decimal import Decimal
-    assert claim_filter.accepts(claim, **{k: Decimal(v) for k, v in bounds.items()}) is expected
+    assert claim_filters.accepts(claim, **{k: Decimal(v) for k, v in bounds.items()}) is expected
 
 
 def test_period_filter_overlaps():
     import datetime as dt
     quarter = row("1", start="2024-01-01", end="2024-03-31")
-    assert claim_filter.accepts(quarter, period_from=dt.date(2024, 3, 1))
-    assert not claim_filter.accepts(quarter, period_from=dt.date(2024, 4, 1))
-    assert not claim_filter.accepts(row("1"), period_to=dt.date(2024, 4, 1))     # no period: unknown, excluded
+    assert claim_filters.accepts(quarter, period_from=dt.date(2024, 3, 1))
+    assert not claim_filters.accepts(quarter, period_from=dt.date(2024, 4, 1))
+    assert not claim_filters.accepts(row("1"), period_to=dt.date(2024, 4, 1))     # no period: unknown, excluded

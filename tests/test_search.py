@@ -7,8 +7,8 @@ import re
 import pytest
 from whoosh.index import LockError
 
-from index import textindex
-from index.search import PassageSearcher, QueryError, parse_query
+from index.fulltext import indexer
+from index.fulltext.searcher import PassageSearcher, QueryError, parse_query
 
 ARTICLES = [
     {"id": "jz", "title": "锦州一季度重点项目集中开工", "source": "锦州日报", "published": "2024-03-19",
@@ -29,7 +29,7 @@ ARTICLES = [
 
 def documents(article, paragraphs=None):
     paragraphs = paragraphs or article["paragraphs"]
-    return [textindex.passage_document(article, {"index": i, "kind": "title" if i == 0 and article["title"] else "body",
+    return [indexer.passage_document(article, {"index": i, "kind": "title" if i == 0 and article["title"] else "body",
                                                  "text": text},
                                        [{"dimension": d} for d in article["claims"].get(i, [])])
             for i, text in enumerate(paragraphs)]
@@ -37,7 +37,7 @@ def documents(article, paragraphs=None):
 
 @pytest.fixture
 def ix(tmp_path):
-    return textindex.rebuild(tmp_path / "ix", [d for a in ARTICLES for d in documents(a)])
+    return indexer.rebuild(tmp_path / "ix", [d for a in ARTICLES for d in documents(a)])
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_published_date_ranges_select_what_whoosh_datetime_selects(tmp_path):
     from whoosh.index import create_in
     from whoosh.query import DateRange
 
-    from index.schema import PublishedDate
+    from index.fulltext.schema import PublishedDate
 
     ix = create_in(str(tmp_path), Schema(id=ID(stored=True), whoosh=DATETIME(), ours=PublishedDate()))
     rng = random.Random(7)
@@ -140,12 +140,12 @@ def test_pagination_and_totals(searcher):
 
 
 def test_read_your_writes_across_searchers(ix, tmp_path):
-    first, second = PassageSearcher(ix), PassageSearcher(textindex.open_index(tmp_path / "ix"))
+    first, second = PassageSearcher(ix), PassageSearcher(indexer.open_index(tmp_path / "ix"))
     assert first.search("针状焦").hits == second.search("针状焦").hits == []
-    writer_ix = textindex.open_index(tmp_path / "ix")     # another worker's handle
+    writer_ix = indexer.open_index(tmp_path / "ix")     # another worker's handle
     new = {"id": "zz", "title": "新项目", "source": None, "published": None,
            "paragraphs": ["锦州石化40万吨/年针状焦装置项目"], "claims": {}}
-    textindex.replace_articles(writer_ix, {"zz": documents(new)})
+    indexer.replace_articles(writer_ix, {"zz": documents(new)})
     assert ids(first.search("针状焦")) == ids(second.search("针状焦")) == ["zz-p0"]
     first.close()
     second.close()
@@ -154,7 +154,7 @@ def test_read_your_writes_across_searchers(ix, tmp_path):
 def test_replace_and_delete_by_article(ix, searcher):
     assert "jz-p2" in ids(searcher.search("凯荣"))
     changed = dict(ARTICLES[0], paragraphs=["锦州一季度", "全新的段落"])
-    textindex.replace_articles(ix, {"jz": documents(changed)}, deletions=["fs"])
+    indexer.replace_articles(ix, {"jz": documents(changed)}, deletions=["fs"])
     assert searcher.search("凯荣").hits == []
     assert ids(searcher.search("全新")) == ["jz-p1"]
     assert searcher.search("抽水蓄能").hits == []
@@ -162,7 +162,7 @@ def test_replace_and_delete_by_article(ix, searcher):
 
 def test_rebuild_replaces_everything_and_open_searchers_see_it(ix, searcher, tmp_path):
     assert searcher.search("凯荣").hits
-    textindex.rebuild(tmp_path / "ix", documents(ARTICLES[2]))
+    indexer.rebuild(tmp_path / "ix", documents(ARTICLES[2]))
     assert searcher.search("凯荣").hits == []
     assert ids(searcher.search("润滑油")) == ["pj-p1"]
 
@@ -171,7 +171,7 @@ def test_a_busy_writer_raises_lock_error(ix):
     writer = ix.writer()
     try:
         with pytest.raises(LockError):
-            textindex.replace_articles(ix, {}, ["jz"], timeout=0.05)
+            indexer.replace_articles(ix, {}, ["jz"], timeout=0.05)
     finally:
         writer.cancel()
 

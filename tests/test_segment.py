@@ -1,4 +1,4 @@
-"""index.segment.parse_article: caller metadata wins and the page fills the gaps; paragraphs come
+"""index.articles.segment.parse_article: caller metadata wins and the page fills the gaps; paragraphs come
 out clean, joined where a line was cut, without repeats, typed, numbered; the seeds match the gold
 paragraph counts; no input text makes it raise."""
 import datetime as dt
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from index.models import PARAGRAPH_KINDS
-from index.segment import parse_article
+from index.articles.segment import parse_article
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data") / "segment"

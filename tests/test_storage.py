@@ -8,7 +8,7 @@ import pytest
 from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
 
-from index.storage import LEDGER, GraceStorage
+from index.fulltext.files import LEDGER, GraceStorage
 
 SCHEMA = Schema(id=ID(stored=True, unique=True), body=STORED)
 

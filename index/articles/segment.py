@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from index import clean
+from index.articles import clean
 from index.models import Article, Paragraph
 
 # Clauses end at a comma, a semicolon or a sentence mark (with closing quotes after it).

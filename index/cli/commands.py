@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
-from . import cli_views as views
-from . import export as export_formats
-from .cli_views import FriendlyGroup
-from .library import Library
-from .locking import Busy
+from index.cli import views
+from index import exports as export_formats
+from index.cli.views import FriendlyGroup
+from index.library import Library
+from index.locking import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "data"
 TEXT_SUFFIXES = (".txt", ".html", ".htm")
@@ -89,7 +89,7 @@ def ingest(paths, data_dir, batch, if_empty):
     Idempotent by article id: an article already stored with the same input is skipped, so an
     interrupted run can simply be started again.
     """
-    from .ingest import ingest_records
+    from index.ingest import ingest_records
 
     library = Library(data_dir)
     if if_empty and library.store.counts()["articles"]:
@@ -155,7 +155,7 @@ def search(query, data_dir, page, per_page, source, has_claims, as_json):
     newsclaims search 清原抽水蓄能电站
     newsclaims search '"抽水蓄能"' --per-page 3 --json
     """
-    from .search import QueryError
+    from index.fulltext.searcher import QueryError
     library = views.open_library(data_dir)
     filters = {k: v for k, v in (("source", source), ("has_claims", has_claims)) if v is not None}
     try:

@@ -27,8 +27,8 @@ from whoosh import matching
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from . import ranking
-from .analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
+from index.fulltext import ranking
+from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
 
 MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
 MAX_TERMS = 24               # terms beyond this are ignored

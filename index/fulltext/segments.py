@@ -43,7 +43,7 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .analysis import JiebaAnalyzer, index_terms
+from index.fulltext.analysis import JiebaAnalyzer, index_terms
 
 SEGMENT_POSTINGS = 6_000_000   # a builder's segment is finished beyond this many postings (memory bound)
 PARALLEL_FROM = 5_000          # documents: fewer are written in this process (forking costs ~0.2 s)

@@ -2,7 +2,7 @@
 
 `find_quantities(text)` returns every number that carries a unit (or inherits one from a
 range, a list or a money word before it), in text order, without overlaps, each with
-`text[q.start:q.end] == q.raw`. Whether a quantity is a *claim* is decided by index.extract.
+`text[q.start:q.end] == q.raw`. Whether a quantity is a *claim* is decided by index.claims.extract.
 
 How it works: one compiled regex finds numerals (and the special forms 百分之…, X分之Y, 第N,
 a bare 亿元); for each match cheap Python code looks left for a hedge (约, 超过, 不到…) and
@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import lexicon
-from .models import BOUNDS, DIMENSIONS, Quantity
-from .numbers import fold_table, parse_number
+from index import lexicon
+from index.models import BOUNDS, DIMENSIONS, Quantity
+from index.claims.numbers import fold_table, parse_number
 
 log = logging.getLogger(__name__)
 

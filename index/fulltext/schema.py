@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import chinese_analyzer
+from index.fulltext.analysis import chinese_analyzer
 
 # Kinds of paragraph that are indexed (all of them; searches default to all kinds).
 INDEXED_KINDS = ("title", "deck", "heading", "caption", "body")

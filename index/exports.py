@@ -1,6 +1,6 @@
 """Claims as export formats: JSON Lines, CSV and schema.org JSON-LD, written line by line.
 
-Each writer takes an iterable of API Claim dicts (`index.store.claim_dict`) and yields text
+Each writer takes an iterable of API Claim dicts (`index.store.database.claim_dict`) and yields text
 chunks, so the API can stream them and the CLI can write them to a file without holding the
 whole export in memory.
 

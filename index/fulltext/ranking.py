@@ -442,7 +442,7 @@ class Ranker:
         return parts, docs
 
     def phrase(self, phrase, lazy: bool) -> _Result:
-        from .search import CountedPhrase
+        from index.fulltext.searcher import CountedPhrase
 
         if phrase.slop != 1 or not type(phrase) is CountedPhrase:
             raise Unsupported("only CountedPhrase with slop 1")
@@ -467,7 +467,7 @@ class Ranker:
     # -- the tree --
 
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
-        from .search import CountedPhrase
+        from index.fulltext.searcher import CountedPhrase
 
         kind = type(q)
         if kind is wq.Term:
@@ -611,7 +611,7 @@ def warm_common_terms(searcher, fieldname: str, until: float, sample: int = 400,
     import time
     from collections import Counter
 
-    from .analysis import index_terms, stopwords
+    from index.fulltext.analysis import index_terms, stopwords
 
     reader = searcher.reader()
     total = reader.doc_count_all()

@@ -36,7 +36,7 @@ import threading
 
 from whoosh.analysis import Analyzer, Token
 
-from .lexicon import load_lines
+from index.lexicon import load_lines
 
 log = logging.getLogger(__name__)
 

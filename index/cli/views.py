@@ -22,8 +22,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .library import Library
-from .locking import Busy
+from index.library import Library
+from index.locking import Busy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 logging.getLogger("jieba").setLevel(logging.WARNING)     # not "Building prefix dict…" on every command

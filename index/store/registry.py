@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .lexicon import load_json
+from index.lexicon import load_json
 
 
 @functools.cache

@@ -1,8 +1,8 @@
 """Article -> [Claim]: every numeric claim with its sentence, metric, subject, project, period,
 modality and speaker (spec/claims-annotation.md, Conventions).
 
-Per paragraph: quantities (index.quantities.find_quantities), sentences, quotations and their
-speakers, time expressions (index.periods) and project names (index.projects) are found once;
+Per paragraph: quantities (index.claims.quantities.find_quantities), sentences, quotations and their
+speakers, time expressions (index.claims.periods) and project names (index.claims.projects) are found once;
 each quantity is then judged (claim or not) and described. One odd quantity is logged and
 skipped, never raised: the loop survives any paragraph. Cue words live in index/data/*.json.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from index import lexicon
 from index.models import Article, Claim, Paragraph, Quantity
-from index.periods import Period, Reference, TimeExpr, find_time_expressions, period_for_current
-from index.projects import canonical_names, find_project_names
+from index.claims.periods import Period, Reference, TimeExpr, find_time_expressions, period_for_current
+from index.claims.projects import canonical_names, find_project_names
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def _inside(pos: int, spans) -> tuple[int, int] | None:
 
 
 def counted_one(text: str, start: int, unit: str) -> bool:
-    from index.quantities import counted_one as counted  # noqa: PLC0415 - bound late, like the finder
+    from index.claims.quantities import counted_one as counted  # noqa: PLC0415 - bound late, like the finder
     return counted(text, start, unit)
 
 
@@ -619,14 +619,14 @@ def speaker_of(ctx: ParagraphContext, q: Quantity) -> str | None:
 
 
 def _default_finder():
-    from index.quantities import find_quantities  # noqa: PLC0415 - parallel module, bound late
+    from index.claims.quantities import find_quantities  # noqa: PLC0415 - parallel module, bound late
     return find_quantities
 
 
 def extract_claims(article: Article, find_quantities=None) -> list[Claim]:
     """Every numeric claim of `article`, in text order; never raises on article content.
 
-    :param find_quantities: text -> [Quantity]; defaults to index.quantities.find_quantities.
+    :param find_quantities: text -> [Quantity]; defaults to index.claims.quantities.find_quantities.
     """
     find = find_quantities or _default_finder()
     try:

@@ -15,7 +15,7 @@ import functools
 import re
 from decimal import Decimal
 
-from . import lexicon
+from index import lexicon
 
 MAX_LENGTH = 64            # no number in news is longer; bounds the work on hostile input
 _CONTEXT = decimal.Context(prec=60)

@@ -1,6 +1,6 @@
 """The derived Whoosh index of passages: open it, turn articles into documents, write them.
 
-A passage document is a plain dict whose keys are the fields of `index.schema.passage_schema`:
+A passage document is a plain dict whose keys are the fields of `index.fulltext.schema.passage_schema`:
 
     {"id": "a1-p3", "article_id": "a1", "index": 3, "kind": "body", "text": "…",
      "title": "…", "source": "…", "published": datetime(2024, 3, 23), "has_claims": True,
@@ -21,9 +21,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from .schema import INDEXED_KINDS, passage_schema
-from .storage import GraceStorage
-from .store import paragraph_id
+from index.fulltext.schema import INDEXED_KINDS, passage_schema
+from index.fulltext.files import GraceStorage
+from index.store.database import paragraph_id
 
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
 
@@ -149,7 +149,7 @@ def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletion
     Returns the number of documents added.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
     """
-    # separate segment files, read in place (no per-searcher copy, see bulkindex.SegmentBuilder)
+    # separate segment files, read in place (no per-searcher copy, see segments.SegmentBuilder)
     writer = ix.writer(timeout=timeout, compound=False)
     added = 0
     try:
@@ -174,18 +174,18 @@ def rebuild(ix_path: str | Path, docs: Iterable[dict], procs: int | None = None,
 
     An index with the current schema is cleared in the same commit that adds the new
     documents, so its generation keeps growing and open searchers see the change. An index
-    with another schema (or none) is created afresh. Written with `bulkindex.SegmentBuilder`
+    with another schema (or none) is created afresh. Written with `segments.SegmentBuilder`
     (no posting sort: several times Whoosh's own writer), by `procs` forked processes (default:
     one per core) when this process runs a single thread and there are enough documents
-    (`bulkindex.build_segments`), else in this process.
+    (`segments.build_segments`), else in this process.
     """
-    from . import bulkindex
+    from index.fulltext import segments
 
     path = Path(ix_path)
     ix = open_index(path, create=True)
     if not schema_is_current(ix):
         ix = create_index(path)
-    segments = bulkindex.build_segments(ix.storage, ix.indexname, passage_schema(), docs,
-                                        procs=procs if procs is not None else (os.cpu_count() or 1))
-    bulkindex.clear_and_add_segments(ix, segments, timeout=timeout)
+    built = segments.build_segments(ix.storage, ix.indexname, passage_schema(), docs,
+                                     procs=procs if procs is not None else (os.cpu_count() or 1))
+    segments.clear_and_add_segments(ix, built, timeout=timeout)
     return ix
