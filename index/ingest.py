@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 
 from index.fulltext import segments
 from index.fulltext import indexer
-from index.library import EmptyArticle, InvalidId, Library, content_id, input_digest
+from index.errors import EmptyArticle, InvalidId
+from index.library import Library, content_id, input_digest
 from index.locking import write_lock
 from index.fulltext.schema import passage_schema
 
@@ -87,11 +88,11 @@ def _next_task(tasks, parent: int):
 
 def _warm_up() -> None:
     """Load the segmenters: rjieba's, and jieba's tagger for speakers' names (~1.1 s)."""
+    from index.claims.extract import warm_up
     from index.fulltext.analysis import fast_segmenter
-    from index.claims.extract import _posseg
 
     fast_segmenter()
-    _posseg().lcut("张茂说")
+    warm_up()
 
 
 def _worker(library: Library, records: list[dict], tasks, results, parent: int) -> None:

@@ -5,11 +5,9 @@ import functools
 import json
 from pathlib import Path
 
+from index.errors import LexiconError
+
 DATA = Path(__file__).with_name("data")
-
-
-class LexiconError(ValueError):
-    """A data file is missing or malformed."""
 
 
 def data_path(name: str) -> Path:

@@ -15,26 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.store import claim_filters
+from index.store.claim_filters import SORTS as CLAIM_SORTS  # noqa: F401 - the front ends validate against it
 from index.store import registry
 from index.fulltext import indexer
 from index.claims.extract import extract_claims
+from index.errors import EmptyArticle, InvalidId
 from index.locking import write_lock
 from index.models import Article
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
-from index.store.database import Store, StoredArticle, claim_dict, paragraph_id
+from index.models import paragraph_id
+from index.store.database import Store, StoredArticle, claim_dict
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
-
-
-class EmptyArticle(ValueError):
-    """The text holds no article body once page furniture is removed."""
-
-
-class InvalidId(ValueError):
-    """An article id outside the allowed alphabet."""
 
 
 def valid_article_id(article_id: str) -> bool:

@@ -7,13 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class Busy(RuntimeError):
-    """Another writer held the lock for longer than we were willing to wait."""
-
-    def __init__(self, waited: float):
-        super().__init__(f"another write is in progress; gave up after {waited:.1f} s")
-        self.waited = waited
+from index.errors import Busy
 
 
 @contextmanager

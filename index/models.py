@@ -11,6 +11,15 @@ BOUNDS = ("exact", "at_least", "at_most", "range")
 MODALITIES = ("actual", "plan", "target", "forecast")
 
 
+def paragraph_id(article_id: str, index: int) -> str:
+    """The stable id of an article's `index`-th kept paragraph (a passage in search)."""
+    return f"{article_id}-p{index}"
+
+
+def claim_id(article_id: str, ordinal: int) -> str:
+    return f"{article_id}-c{ordinal}"
+
+
 @dataclass
 class Paragraph:
     index: int                 # position among the article's kept paragraphs, from 0

@@ -7,9 +7,7 @@ from http import HTTPStatus
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from index.library import EmptyArticle, InvalidId
-from index.locking import Busy
-from index.fulltext.searcher import QueryError
+from index.errors import NewsclaimsError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +43,16 @@ def http_error(err: HTTPException):
     return problem(err.code or 500, detail, headers=headers)
 
 
+def library_error(app, err: NewsclaimsError):
+    """The library's own errors carry their status; a busy writer also says when to retry."""
+    if err.status == 503:
+        return problem(503, f"The service is busy: {err}. Retry later.",
+                       headers={"Retry-After": str(app.config["RETRY_AFTER"])})
+    if err.status >= 500:
+        return unexpected(err)
+    return problem(err.status, str(err))
+
+
 def unexpected(err: Exception):
     log.exception("unhandled error")      # the traceback goes to the log, never to the client
     return problem(500, "An internal error occurred; it has been logged.")
@@ -54,10 +62,5 @@ def init_app(app) -> None:
     app.register_error_handler(ApiError, lambda e: problem(e.status, e.detail, headers=e.headers))
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(ValidationError, lambda e: problem(400, "Invalid parameters.", e.messages))
-    app.register_error_handler(QueryError, lambda e: problem(400, str(e)))
-    app.register_error_handler(InvalidId, lambda e: problem(400, str(e)))
-    app.register_error_handler(EmptyArticle, lambda e: problem(422, str(e)))
-    app.register_error_handler(
-        Busy, lambda e: problem(503, f"The service is busy: {e}. Retry later.",
-                                headers={"Retry-After": str(app.config["RETRY_AFTER"])}))
+    app.register_error_handler(NewsclaimsError, lambda e: library_error(app, e))
     app.register_error_handler(Exception, unexpected)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from index.store.claim_filters import SORTS
+from index.library import CLAIM_SORTS as SORTS
 from index.exports import FORMATS as EXPORT_FORMATS
 from index.library import valid_article_id
 from index.models import DIMENSIONS, MODALITIES

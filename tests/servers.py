@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import ROOT, SEEDS, TOKEN
+from helpers import ROOT, SEEDS, TOKEN
 
 BIN = Path(sys.executable).parent
 

@@ -1,7 +1,7 @@
 """The routes of spec/api.md behave as documented on the seeds and on articles written by tests."""
 from __future__ import annotations
 
-from conftest import AUTH, SEEDS
+from helpers import AUTH, SEEDS
 
 SEED_ID = "004_da0b7fb5938abbd5"
 ARTICLE = ("某市经济运行报告\n时间:2024-05-06 文章来源:某市日报\n"

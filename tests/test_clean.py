@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from index.articles import clean
-from index.lexicon import LexiconError
+from index.errors import LexiconError
 
 
 def test_fold_full_width_ascii_only():

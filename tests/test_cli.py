@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SEEDS, break_index
+from helpers import ROOT, SEEDS, break_index
 from index.cli.commands import main
 from index.library import Library
-from index.locking import Busy
+from index.errors import Busy
 
 PROJECT = "清原抽水蓄能电站"
 

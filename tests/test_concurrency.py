@@ -14,8 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN
 from servers import Gunicorn, http
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 ARTICLES, WRITERS, SEARCHERS = 200, 8, 4
 TEXT = ("{m}新区今年新开工项目{a}个,总投资{b}亿元,同比增长{c}%。\n"

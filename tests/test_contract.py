@@ -6,7 +6,7 @@ import re
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_openapi_document_is_valid():

@@ -3,14 +3,18 @@ POSTs, restart it on the same data folder, and find every acknowledged article w
 caught up, and no article half there. (test_library.py kills the CLI the same way.)"""
 from __future__ import annotations
 
+import pytest
+
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import TOKEN
+from helpers import TOKEN
 from index.library import Library
 from servers import Gunicorn, http
 from test_concurrency import article, marker, search
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 BULK, THREADS = 400, 8
 KILL_AFTER = 40          # acknowledged writes before the kill

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, TOKEN
+from helpers import ROOT, SEEDS, TOKEN
+
+pytestmark = pytest.mark.server
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import AUTH, TOKEN, make_app
+from helpers import AUTH, TOKEN, make_app
 from index.library import Library
 
 
@@ -70,7 +70,7 @@ def test_writes_need_the_token(fresh_client, headers, status):
 
 
 def test_writes_refused_without_configured_token(tmp_path, contract, spec_paths):
-    from conftest import ContractClient
+    from helpers import ContractClient
     client = ContractClient(make_app(tmp_path, API_TOKEN=None).test_client(), contract, spec_paths)
     response = client.post("/articles", json={"text": "今年投资10亿元。"}, headers=AUTH)
     assert response.status_code == 403 and "NEWSCLAIMS_API_TOKEN" in response.get_json()["detail"]
@@ -101,7 +101,7 @@ def test_only_furniture_is_unprocessable(fresh_client):
 
 
 def test_body_over_the_limit(tmp_path, contract, spec_paths):
-    from conftest import ContractClient
+    from helpers import ContractClient
     client = ContractClient(make_app(tmp_path, MAX_CONTENT_LENGTH=1024).test_client(), contract, spec_paths)
     response = client.post("/articles", json={"text": "数" * 5000}, headers=AUTH)
     assert response.status_code == 413
@@ -248,6 +248,7 @@ def chunked(*parts: bytes) -> bytes:
     ("Transfer-Encoding: chunked\n", b"zz\r\nabc\r\n0\r\n\r\n", 400),                # a broken chunk size
     (f"Content-Length: {LIMIT + 1}\n", b"{}", 413),
 ])
+@pytest.mark.server
 def test_lying_framing_is_a_problem_not_a_500(small_server, extra, body, status):
     got, content_type, payload = exchange(small_server, post_head(extra), body)
     assert got == status, payload[:300]
@@ -258,6 +259,7 @@ def test_lying_framing_is_a_problem_not_a_500(small_server, extra, body, status)
 @pytest.mark.parametrize("extra", ["Content-Length: -1\n", "Content-Length: 12abc\n",
                                    "Content-Length: 5\nContent-Length: 6\n",
                                    "Content-Length: 5\nTransfer-Encoding: chunked\n"])
+@pytest.mark.server
 def test_contradictory_lengths_are_refused_by_gunicorn(small_server, extra):
     """gunicorn answers these itself (400, text/html) before the app: never a 5xx, never smuggled."""
     got, _, _ = exchange(small_server, post_head(extra), b"{}")

@@ -13,8 +13,10 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from servers import Gunicorn, ingest_seeds
+
+pytestmark = pytest.mark.server
 
 # NEWSCLAIMS_FUZZ_EXAMPLES=2000 NEWSCLAIMS_FUZZ_SEED=random for a longer, exploratory run
 EXAMPLES_PER_OPERATION = int(os.environ.get("NEWSCLAIMS_FUZZ_EXAMPLES", "150"))

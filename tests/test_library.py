@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTH, ROOT, make_app
+from helpers import AUTH, ROOT, make_app
 from index.library import Library
-from index.locking import Busy, write_lock
+from index.errors import Busy
+from index.locking import write_lock
 
 TEXT = "某市今年新开工项目{n}个,总投资{n}亿元,同比增长{n}%。\n项目建成后预计年产值{n}亿元。"
 
@@ -69,6 +70,7 @@ def stored_count(data: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_cli_killed_mid_ingest_leaves_no_half_article(tmp_path):
     source = tmp_path / "articles"
     source.mkdir()

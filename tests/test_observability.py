@@ -10,7 +10,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder
 
-from conftest import SEEDS, break_index, make_app
+from helpers import SEEDS, break_index, make_app
 from service import observability
 
 

@@ -1,7 +1,7 @@
 """GET /claims?project=, /projects and /projects/{id}: one project whichever name an article used."""
 from __future__ import annotations
 
-from conftest import AUTH
+from helpers import AUTH
 
 FIRST = ("东港市重点项目建设提速\n时间:2024-04-02 文章来源:东港日报\n"
          "4月1日,华信国际大连物流园项目开工,项目总投资36亿元,建设工期24个月。\n"

@@ -96,6 +96,7 @@ def test_numeric_soup_never_raises(parts):
         assert text[q.start:q.end] == q.raw
 
 
+@pytest.mark.slow
 def test_one_megabyte_paragraph_completes():
     """Linear work: a 1 MB paragraph must finish (speed is benchmarked separately)."""
     unit = "全市开复工项目1056个，总投资约200亿元，同比增长7.5%，亿元以上项目35个。"

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from conftest import SEEDS
+from helpers import SEEDS
 from index.fulltext import ranking
 from index.fulltext.analysis import index_terms
 from index.library import Library

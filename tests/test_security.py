@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from conftest import AUTH, TOKEN, make_app
+from helpers import AUTH, TOKEN, make_app
 from index.library import Library
 from service import create_app, requests
 

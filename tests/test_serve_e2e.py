@@ -21,8 +21,10 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ROOT
+from helpers import ROOT
 from servers import free_port, http, ingest_seeds
+
+pytestmark = pytest.mark.server
 
 BIN = Path(sys.executable).parent
 WORKERS = 3

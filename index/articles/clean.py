@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from index.lexicon import LexiconError, load_json
+from index.errors import LexiconError
+from index.lexicon import load_json
 
 BOILERPLATE = "boilerplate.json"
 

@@ -17,7 +17,7 @@ from index.cli import views
 from index import exports as export_formats
 from index.cli.views import FriendlyGroup
 from index.library import Library
-from index.locking import Busy
+from index.errors import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "data"
 TEXT_SUFFIXES = (".txt", ".html", ".htm")
@@ -155,7 +155,7 @@ def search(query, data_dir, page, per_page, source, has_claims, as_json):
     newsclaims search 清原抽水蓄能电站
     newsclaims search '"抽水蓄能"' --per-page 3 --json
     """
-    from index.fulltext.searcher import QueryError
+    from index.errors import QueryError
     library = views.open_library(data_dir)
     filters = {k: v for k, v in (("source", source), ("has_claims", has_claims)) if v is not None}
     try:

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from index.library import Library
-from index.locking import Busy
+from index.errors import Busy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 logging.getLogger("jieba").setLevel(logging.WARNING)     # not "Building prefix dict…" on every command

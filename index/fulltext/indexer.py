@@ -23,7 +23,7 @@ from whoosh import query as wq
 
 from index.fulltext.schema import INDEXED_KINDS, passage_schema
 from index.fulltext.files import GraceStorage
-from index.store.database import paragraph_id
+from index.models import paragraph_id
 
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
 

@@ -29,6 +29,7 @@ from whoosh.scoring import BM25F
 
 from index.fulltext import ranking
 from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
+from index.errors import QueryError
 
 MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
 MAX_TERMS = 24               # terms beyond this are ignored
@@ -46,10 +47,6 @@ BM25_B, BM25_K1 = 0.5, 1.2
 
 QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
 QUOTES = re.compile(r'["“”「」『』]')
-
-
-class QueryError(ValueError):
-    """The query cannot run: nothing searchable in it, a bad date or page (the API answers 400)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from index.store import registry
-from index.models import Article, Claim
+from index.models import Article, Claim, claim_id, paragraph_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,14 +79,6 @@ class StoredArticle:
 
     def source_info(self) -> dict:
         return {"title": self.title, "published": self.published, "source": self.source, "url": self.url}
-
-
-def paragraph_id(article_id: str, index: int) -> str:
-    return f"{article_id}-p{index}"
-
-
-def claim_id(article_id: str, ordinal: int) -> str:
-    return f"{article_id}-c{ordinal}"
 
 
 def decimal_text(value: Decimal) -> str:
