@@ -1,4 +1,4 @@
-"""The routes of spec/api.md behave as documented on the seeds and on articles written by tests."""
+"""The routes of openapi.yaml behave as documented on the seeds and on articles written by tests."""
 from __future__ import annotations
 
 from helpers import AUTH, SEEDS

@@ -1,5 +1,5 @@
 """Article -> [Claim]: every numeric claim with its sentence, metric, subject, project, period,
-modality and speaker (spec/claims-annotation.md, Conventions).
+modality and speaker (docs/claims.md says what a claim is).
 
 Per paragraph: quantities (index.claims.quantities.find_quantities), sentences, quotations and their
 speakers, time expressions (index.claims.periods) and project names (index.claims.projects) are found once;

@@ -19,7 +19,7 @@ from index.cli.views import FriendlyGroup
 from index.library import Library
 from index.errors import Busy
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "instance" / "data"
 TEXT_SUFFIXES = (".txt", ".html", ".htm")
 RECORD_FIELDS = ("id", "title", "published", "source", "url", "text")
 

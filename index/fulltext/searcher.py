@@ -31,7 +31,7 @@ from index.fulltext import ranking
 from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
 from index.errors import QueryError
 
-MAX_QUERY_CHARS = 200        # longer input is cut here (the API caps q at 200 too)
+MAX_QUERY_CHARS = 200        # longer input is searched up to here (the API refuses q over MAX_QUERY_CHARS, 500)
 MAX_TERMS = 24               # terms beyond this are ignored
 MAX_PAGE_DEPTH = 10000       # page * per_page beyond this is refused (deep paging is costly)
 PHRASE_BOOST = 1.5           # parts of one word standing together, in order

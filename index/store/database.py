@@ -321,7 +321,7 @@ def claim_row(article_id: str, ordinal: int, claim: Claim) -> tuple:
 
 
 def claim_dict(row: dict, source: dict | None = None) -> dict:
-    """A stored claim row as the API's Claim object (spec/api.md)."""
+    """A stored claim row as the API's Claim object (openapi.yaml, components.schemas.Claim)."""
     has_range = row["range_low"] is not None
     period = {"start": row["period_start"], "end": row["period_end"]} if row["period_start"] else None
     return {

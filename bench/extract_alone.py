@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time extract_claims over corpus paragraphs, find_quantities excluded (precomputed).
 
-    .venv/bin/python bench/bench_extract.py [--corpus ../shared/corpus/news.jsonl.gz] [--limit 3000]
+    .venv/bin/python bench/extract_alone.py [--corpus ../shared/corpus/news.jsonl.gz] [--limit 3000]
 
 Prints paragraphs, claims, paragraphs/s for extraction alone, and exceptions (must be 0).
 """
