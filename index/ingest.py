@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from index.forking import receive
 from index.fulltext import segments
 from index.fulltext import indexer
 from index.errors import EmptyArticle, InvalidId
@@ -238,7 +239,7 @@ class _Workers:
                 for _ in self.processes:
                     self.tasks.put(None)          # workers never block on results: this put returns
                 closed = True
-            message = self.results.get()
+            message = receive(self.results, self.processes, "an ingest worker")
             kind = message[0]
             if kind == "batch":
                 store(message[2], message[3])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = {"models", "errors", "lexicon", "locking"}
+SHARED = {"models", "errors", "lexicon", "locking", "forking", "text"}
 STAGES = {"articles", "claims", "store", "fulltext"}
 FACADE = {"library", "ingest", "exports"}
 ALLOWED = {

@@ -133,3 +133,18 @@ def test_the_change_log_is_pruned_and_an_index_older_than_it_is_rebuilt(tmp_path
     reopened = Library(tmp_path)
     assert reopened.index_generation() == 7
     assert reopened.search('"新开工项目"')["total"] == 7
+
+
+def test_an_ingest_worker_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    import index.ingest as ingest
+
+    def die(*args):
+        os._exit(9)                       # as the kernel's OOM killer would end it: no message
+
+    monkeypatch.setattr(ingest, "_worker", die)
+    library = Library(tmp_path / "data")
+    records = [{"id": f"a{i}", "text": f"某市今年新开工项目{i}个，总投资{i + 1}亿元。"} for i in range(ingest.INLINE_BELOW)]
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        ingest.ingest_records(library, records, procs=2)
+    assert time.monotonic() - started < 30

@@ -14,26 +14,19 @@ from html.parser import HTMLParser
 
 from index.errors import LexiconError
 from index.lexicon import load_json
+from index.text import FULLWIDTH_ALNUM, has_han
 
 BOILERPLATE = "boilerplate.json"
 
 # Full-width ASCII that news pages mix into numbers (１２.５％, ＧＤＰ) and the ideographic space.
 # One character in, one character out: claim spans found on folded text hold on the original.
 # Chinese punctuation (，。：；（）) is left alone; it is part of the text.
-_FULL_DIGITS = "".join(chr(0xFF10 + i) for i in range(10))
-_FULL_UPPER = "".join(chr(0xFF21 + i) for i in range(26))
-_FULL_LOWER = "".join(chr(0xFF41 + i) for i in range(26))
-FOLD = str.maketrans(
-    _FULL_DIGITS + _FULL_UPPER + _FULL_LOWER + "％．＋\u3000",
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%.+ ",
-)
-
-_FOLDABLE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\u3000]")
+FOLD = FULLWIDTH_ALNUM
+_FOLDABLE = re.compile("[" + "".join(map(chr, FOLD)) + "]")
 _SPACES = re.compile(r"[^\S\n]+")                      # any whitespace run except a newline
 # Control characters, zero-width marks and lone surrogates carry no text.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u00ad\ud800-\udfff]")
 _MD_HEADING = re.compile(r"#{1,6}\s+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # A line that ends a sentence: 。！？; or a closing bracket after one; or a parenthetical
 # (“……市场。（记者汪海月）”); a colon ends a lead-in (……表示：) that stands as its own
 # paragraph. Ends with a comma or mid-word -> the sentence goes on.
@@ -67,7 +60,7 @@ def ends_clause(text: str) -> bool:
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
+    return has_han(text)
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -37,13 +37,12 @@ import threading
 from whoosh.analysis import Analyzer, Token
 
 from index.lexicon import load_lines
+from index.text import FULLWIDTH_ASCII, HAN
 
 log = logging.getLogger(__name__)
 
 # Full-width ASCII (！..～) -> ASCII, ideographic space -> space, ￥ -> ¥: one character for one.
-WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xFFE5: 0xA5}
-
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+WIDTH_FOLD = FULLWIDTH_ASCII | {0xFFE5: 0xA5}          # and ￥ -> ¥, a unit symbol kept in the index
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 NUMBER_WITH_SIGN = re.compile(r"(\d+(?:\.\d+)?)([%‰])")
 DIGIT_GROUP = re.compile(r"\d{3}")

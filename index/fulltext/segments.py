@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import queue
 import threading
 import traceback
 import zlib
@@ -43,6 +42,7 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from index.forking import receive
 from index.fulltext.analysis import JiebaAnalyzer, index_terms
 
 SEGMENT_POSTINGS = 6_000_000   # a builder's segment is finished beyond this many postings (memory bound)
@@ -452,13 +452,7 @@ def _build_in_processes(storage, indexname: str, schema, docs: list, max_posting
     try:
         segments, waiting = [], len(workers)
         while waiting:
-            try:
-                kind, payload = results.get(timeout=1.0)
-            except queue.Empty:           # a process killed (out of memory, say) never answers
-                dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(f"a segment-building process died (exit code {dead[0]})") from None
-                continue
+            kind, payload = receive(results, workers, "a segment-building process")
             if kind == "error":
                 raise RuntimeError("a segment-building process failed:\n" + payload)
             segments.extend(payload)
