@@ -1,6 +1,6 @@
 """Claims as export formats: JSON Lines, CSV and schema.org JSON-LD, written line by line.
 
-Each writer takes an iterable of API Claim dicts (`index.store.database.claim_dict`) and yields text
+Each writer takes an iterable of API Claim dicts (`index.store.shapes.claim_dict`) and yields text
 chunks, so the API can stream them and the CLI can write them to a file without holding the
 whole export in memory.
 
@@ -149,5 +149,5 @@ def all_claims(library) -> Iterator[dict]:
 
 def project_claims(library, project: str, **filters) -> tuple[dict, list[dict]]:
     """The /claims answer for `project` (unpaged): (body without items, every matching claim)."""
-    body = library.claims_by_project(project, page=1, per_page=10**9, **filters)
+    body = library.claims_by_project(project, per_page=None, **filters)
     return {k: v for k, v in body.items() if k != "items"}, body["items"]

@@ -25,7 +25,9 @@ from index.models import Article
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
 from index.models import paragraph_id
-from index.store.database import Store, StoredArticle, claim_dict
+from index.store.database import Store
+from index.store.shapes import (article_dict, claim_dict, ingested_dict, page_of, project_summary,
+                                 search_hit)
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
@@ -58,6 +60,9 @@ class Ingested:
     paragraphs: int
     claims: int
     replaced: bool
+
+    def as_json(self) -> dict:
+        return ingested_dict(self)
 
 
 class Library:
@@ -200,9 +205,7 @@ class Library:
         stored = self.store.article(article_id)
         if stored is None:
             return None
-        paragraphs = [{"id": p["id"], "index": p["idx"], "kind": p["kind"], "text": p["text"]}
-                      for p in self.store.paragraphs(article_id)]
-        return article_dict(stored) | {"paragraphs": paragraphs}
+        return article_dict(stored, self.store.paragraphs(article_id))
 
     def claims_of_article(self, article_id: str) -> list[dict] | None:
         stored = self.store.article(article_id)
@@ -218,39 +221,31 @@ class Library:
                                       with_total=with_total, **filters)
         articles = self.store.articles(hit.article_id for hit in result.hits)
         claims = self.store.claims_of_paragraphs([hit.passage_id for hit in result.hits])
-        items = []
-        for hit in result.hits:
-            stored = articles.get(hit.article_id)
-            if stored is None:          # deleted between the index read and this one
-                continue
-            source = stored.source_info()
-            passage = {"id": hit.passage_id, "article_id": hit.article_id, "index": hit.index,
-                       "kind": hit.kind, "text": hit.text}
-            if highlight:
-                passage["highlight"] = hit.highlight
-            items.append({"passage": passage, "score": round(hit.score, 4),
-                          "article": article_dict(stored),
-                          "claims": [claim_dict(row, source) for row in claims[hit.passage_id]]})
-        return {"total": result.total, "page": page, "per_page": per_page, "items": items}
+        items = [search_hit(hit, articles[hit.article_id],
+                            [claim_dict(row, articles[hit.article_id].source_info()) for row in claims[hit.passage_id]],
+                            highlight)
+                 for hit in result.hits
+                 if hit.article_id in articles]          # else deleted between the index read and this one
+        return page_of(items, page, per_page, total=result.total)
 
     # -- projects ---------------------------------------------------------------------
 
-    def claims_by_project(self, project: str, page: int = 1, per_page: int = 20, sort: str = "text",
+    def claims_by_project(self, project: str, page: int = 1, per_page: int | None = 20, sort: str = "text",
                           **filters) -> dict:
-        """The claims about the project(s) `project` designates, filtered, sorted and paged."""
+        """The claims about the project(s) `project` designates, filtered, sorted and paged
+        (`per_page` None: all of them)."""
         aliases = self.store.project_aliases()
         matches = registry.resolve(project, aliases)
         ids = [m.project_id for m in matches]
         rows = [row for row in self.store.claims_of_projects(ids) if claim_filters.accepts(row, **filters)]
         sources = {a.id: a for a in self.store.articles(row["article_id"] for row in rows).values()}
         rows = claim_filters.sort(rows, sort, sources)
-        start = (page - 1) * per_page
-        items = [claim_dict(row, sources[row["article_id"]].source_info()) for row in rows[start:start + per_page]]
         found = {p["id"]: p for p in self.store.projects(ids)}
-        body = {"query": project, "total": len(rows), "page": page, "per_page": per_page,
+        body = {"query": project,
                 "projects": [project_summary(found[m.project_id]) | {"match": m.how}
                              for m in matches if m.project_id in found],
-                "items": items}
+                **page_of(rows, page, per_page,
+                          shape=lambda row: claim_dict(row, sources[row["article_id"]].source_info()))}
         if not matches:
             body["suggestions"] = registry.suggestions(project, sorted({n for ns in aliases.values() for n in ns}))
         return body
@@ -262,9 +257,7 @@ class Library:
         found = self.store.projects(ids)
         if not q:
             found.sort(key=lambda p: (-p["claims"], p["name"]))
-        start = (page - 1) * per_page
-        return {"total": len(found), "page": page, "per_page": per_page,
-                "items": [project_summary(p) for p in found[start:start + per_page]]}
+        return page_of(found, page, per_page, shape=project_summary)
 
     def project(self, project_id: int) -> dict | None:
         """One project with its claims grouped by metric."""
@@ -312,15 +305,6 @@ def _describe(err: Exception) -> str:
     """A one-line reason without file paths: the exception's class and message."""
     message = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     return f"{type(err).__name__}: {message}".strip().splitlines()[0][:200]
-
-
-def project_summary(project: dict) -> dict:
-    return {"id": project["id"], "name": project["name"], "aliases": project["aliases"], "claims": project["claims"]}
-
-
-def article_dict(stored: StoredArticle) -> dict:
-    return {"id": stored.id, "title": stored.title, "published": stored.published,
-            "source": stored.source, "url": stored.url}
 
 
 __all__ = ["Library", "EmptyArticle", "InvalidId", "Ingested", "valid_article_id", "content_id", "paragraph_id"]

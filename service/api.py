@@ -1,4 +1,4 @@
-"""The HTTP routes of spec/api.md: parse with marshmallow, call index.library, return JSON."""
+"""The HTTP routes of openapi.yaml: parse with marshmallow, call index.library, return JSON."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,9 +53,7 @@ def create_article():
     no_args.load(request.args)
     fields = article_in.load(json_body())
     done = library().add_article(fields.pop("text"), **fields)
-    body = {"id": done.id, "title": done.title, "published": done.published, "source": done.source,
-            "url": done.url, "paragraphs": done.paragraphs, "claims": done.claims}
-    return body, (200 if done.replaced else 201), {"Location": f"/articles/{done.id}"}
+    return done.as_json(), (200 if done.replaced else 201), {"Location": f"/articles/{done.id}"}
 
 
 @bp.get("/articles/<article_id>")

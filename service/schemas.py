@@ -57,14 +57,30 @@ class ArticleIn(Schema):
             raise ValidationError("The text is empty or white space only.")
 
 
-class SearchArgs(Schema):
-    """GET /search query string."""
+MAX_PER_PAGE = 100
+
+
+class Paged(Schema):
+    """`page` and `per_page`, the same on every list; a list may narrow the deepest page."""
     class Meta:
         unknown = RAISE
 
+    MAX_PAGE, PER_PAGE = 1000, 20
+    page = AsciiInteger(load_default=1)
+    per_page = AsciiInteger()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["page"].validators = [validate.Range(min=1, max=self.MAX_PAGE)]
+        self.fields["per_page"].load_default = self.PER_PAGE
+        self.fields["per_page"].validators = [validate.Range(min=1, max=MAX_PER_PAGE)]
+
+
+class SearchArgs(Paged):
+    """GET /search query string."""
+    MAX_PAGE, PER_PAGE = 100, 10               # 100 x 100 = the search's depth
+
     q = fields.String(required=True, validate=validate.Length(min=1))
-    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=100))   # 100 x 100 = the search's depth
-    per_page = AsciiInteger(load_default=10, validate=validate.Range(min=1, max=100))
     source = fields.String(validate=validate.Length(min=1, max=100))   # the URL stays under 8190 bytes
     published_from = fields.Date()
     published_to = fields.Date()
@@ -79,10 +95,8 @@ class SearchArgs(Schema):
             raise ValidationError("The query is empty or white space only.")
 
 
-class ClaimsArgs(Schema):
+class ClaimsArgs(Paged):
     """GET /claims query string."""
-    class Meta:
-        unknown = RAISE
 
     project = fields.String(required=True, validate=validate.Length(min=1, max=200))
     metric = fields.String(validate=validate.Length(min=1, max=100))
@@ -94,8 +108,6 @@ class ClaimsArgs(Schema):
     min_value = AsciiDecimal(allow_nan=False)
     max_value = AsciiDecimal(allow_nan=False)
     sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
-    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = AsciiInteger(load_default=20, validate=validate.Range(min=1, max=100))
     format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
 
     @validates("project")
@@ -104,14 +116,9 @@ class ClaimsArgs(Schema):
             raise ValidationError("The project name is empty or white space only.")
 
 
-class ProjectsArgs(Schema):
+class ProjectsArgs(Paged):
     """GET /projects query string."""
-    class Meta:
-        unknown = RAISE
-
     q = fields.String(validate=validate.Length(min=1, max=200))
-    page = AsciiInteger(load_default=1, validate=validate.Range(min=1, max=1000))
-    per_page = AsciiInteger(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class NoArgs(Schema):

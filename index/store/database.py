@@ -320,22 +320,6 @@ def claim_row(article_id: str, ordinal: int, claim: Claim) -> tuple:
             q.start, q.end, claim.sentence)
 
 
-def claim_dict(row: dict, source: dict | None = None) -> dict:
-    """A stored claim row as the API's Claim object (openapi.yaml, components.schemas.Claim)."""
-    has_range = row["range_low"] is not None
-    period = {"start": row["period_start"], "end": row["period_end"]} if row["period_start"] else None
-    return {
-        "id": row["id"], "raw": row["raw"], "value": row["value"], "unit": row["unit"],
-        "dimension": row["dimension"], "approx": bool(row["approx"]), "bound": row["bound"],
-        "range": [row["range_low"], row["range_high"]] if has_range else None,
-        "metric": row["metric"], "subject": row["subject"], "project": row["project"],
-        "period": period, "modality": row["modality"], "speaker": row["speaker"],
-        "article_id": row["article_id"], "passage_id": row["paragraph_id"],
-        "span": [row["span_start"], row["span_end"]], "sentence": row["sentence"],
-        "source": source,
-    }
-
-
 def chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
