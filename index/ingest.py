@@ -55,7 +55,7 @@ class Summary:
 
 def _meta(record: dict) -> dict:
     return {"title": record.get("title"), "published": record.get("published"),
-            "source": record.get("source"), "url": record.get("url")}
+            "source": record.get("source"), "url": record.get("url"), "format": record.get("format") or "text"}
 
 
 def _prepare_batch(library: Library, records: list[dict], builder, schema):

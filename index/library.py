@@ -24,6 +24,7 @@ from index.locking import write_lock
 from index.models import Article
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
+from index.articles.html import decode as decode_page, parse_html  # decode_page: the CLI reads .html files
 from index.models import paragraph_id
 from index.store.database import Store
 from index.store.shapes import (article_dict, claim_dict, ingested_dict, page_of, project_summary,
@@ -41,6 +42,8 @@ def valid_article_id(article_id: str) -> bool:
 def input_digest(text: str, meta: dict) -> str:
     """Fingerprint of what was posted, so re-ingesting the same input can be skipped."""
     payload = [text] + [str(meta.get(k) or "") for k in ("title", "published", "source", "url")]
+    if meta.get("format") == "html":
+        payload.append("html")            # the same string read as a web page is another input
     return hashlib.sha256("\x1f".join(payload).encode("utf-8")).hexdigest()
 
 
@@ -160,18 +163,23 @@ class Library:
     # -- writes ---------------------------------------------------------------------------
 
     def prepare(self, text: str, *, id: str | None = None, title: str | None = None,
-                published: dt.date | None = None, source: str | None = None, url: str | None = None):
+                published: dt.date | None = None, source: str | None = None, url: str | None = None,
+                format: str = "text"):
         """Clean, segment and extract claims; no storage. Raises EmptyArticle or InvalidId.
 
+        `format="html"`: `text` is a web page; its main text, headline, date and outlet are read
+        from the markup (index/articles/html.py) and then segmented like text.
         Returns (article, claims, input digest), what add_articles stores.
         """
         article_id = id if id is not None else content_id(text)
         if not valid_article_id(article_id):
             raise InvalidId(f"invalid article id {article_id!r}: use 1-128 of A-Z a-z 0-9 . _ -")
-        article = parse_article(text, id=article_id, title=title, published=published, source=source, url=url)
+        parse = parse_html if format == "html" else parse_article
+        article = parse(text, id=article_id, title=title, published=published, source=source, url=url)
         if article.body_count == 0:
-            raise EmptyArticle("the text holds no article body once page furniture is removed")
-        meta = {"title": title, "published": published, "source": source, "url": url}
+            what = "page" if format == "html" else "text"
+            raise EmptyArticle(f"the {what} holds no article body once page furniture is removed")
+        meta = {"title": title, "published": published, "source": source, "url": url, "format": format}
         return article, extract_claims(article), input_digest(text, meta)
 
     def add_articles(self, prepared: list[tuple[Article, list, str]]) -> list[Ingested]:
@@ -307,4 +315,5 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {message}".strip().splitlines()[0][:200]
 
 
-__all__ = ["Library", "EmptyArticle", "InvalidId", "Ingested", "valid_article_id", "content_id", "paragraph_id"]
+__all__ = ["Library", "EmptyArticle", "InvalidId", "Ingested", "valid_article_id", "content_id", "paragraph_id",
+           "decode_page"]

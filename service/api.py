@@ -52,7 +52,10 @@ def create_article():
     require_token()
     no_args.load(request.args)
     fields = article_in.load(json_body())
-    done = library().add_article(fields.pop("text"), **fields)
+    if "html" in fields:
+        done = library().add_article(fields.pop("html"), format="html", **fields)
+    else:
+        done = library().add_article(fields.pop("text"), **fields)
     return done.as_json(), (200 if done.replaced else 201), {"Location": f"/articles/{done.id}"}
 
 

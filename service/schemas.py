@@ -1,7 +1,7 @@
 """marshmallow schemas for what clients send: query strings and article bodies."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from index.library import CLAIM_SORTS as SORTS
 from index.exports import FORMATS as EXPORT_FORMATS
@@ -35,11 +35,12 @@ class AsciiDecimal(_AsciiNumber, fields.Decimal):
 
 
 class ArticleIn(Schema):
-    """POST /articles body."""
+    """POST /articles body: the article as `text` or as a web page in `html`, exactly one of them."""
     class Meta:
         unknown = RAISE
 
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_CHARS))
+    text = fields.String(validate=validate.Length(min=1, max=MAX_TEXT_CHARS))
+    html = fields.String(validate=validate.Length(min=1, max=MAX_TEXT_CHARS))
     id = fields.String(validate=validate.Length(min=1, max=128))
     title = fields.String(validate=validate.Length(max=500), allow_none=True)
     published = fields.Date(allow_none=True)
@@ -55,6 +56,17 @@ class ArticleIn(Schema):
     def check_text(self, value, **_):
         if not value.strip():
             raise ValidationError("The text is empty or white space only.")
+
+    @validates("html")
+    def check_html(self, value, **_):
+        if not value.strip():
+            raise ValidationError("The page is empty or white space only.")
+
+    @validates_schema
+    def one_input(self, data, **_):
+        if ("text" in data) == ("html" in data):
+            raise ValidationError("Send the article as either `text` or `html` (a web page), exactly one of them.",
+                                  "_schema")
 
 
 MAX_PER_PAGE = 100

@@ -16,11 +16,12 @@ import click
 from index.cli import views
 from index import exports as export_formats
 from index.cli.views import FriendlyGroup
-from index.library import Library
+from index.library import Library, decode_page
 from index.errors import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "instance" / "data"
 TEXT_SUFFIXES = (".txt", ".html", ".htm")
+PAGE_SUFFIXES = (".html", ".htm")
 RECORD_FIELDS = ("id", "title", "published", "source", "url", "text")
 
 
@@ -55,12 +56,27 @@ def read_records(path: Path):
                         record = json.loads(line)
                     except json.JSONDecodeError as err:
                         raise click.ClickException(f"{path}:{number}: not JSON: {err.msg}") from None
-                    yield {k: record.get(k) for k in RECORD_FIELDS}
+                    yield as_record(record, f"{path}:{number}")
     elif path.suffix == ".json":
-        record = json.loads(path.read_text(encoding="utf-8"))
-        yield {k: record.get(k) for k in RECORD_FIELDS}
+        yield as_record(json.loads(path.read_text(encoding="utf-8")), str(path))
+    elif path.suffix in PAGE_SUFFIXES:           # a saved web page, bytes in whatever charset it has
+        yield {"id": path.stem, "text": decode_page(path.read_bytes()), "format": "html"}
     elif path.suffix in TEXT_SUFFIXES:
         yield {"id": path.stem, "text": path.read_text(encoding="utf-8")}
+
+
+def as_record(record: dict, where: str) -> dict:
+    """A JSON record with its article as `text`, or as a web page in `html` (not both)."""
+    if not isinstance(record, dict):
+        raise click.ClickException(f"{where}: not a JSON object")
+    out = {k: record.get(k) for k in RECORD_FIELDS}
+    if record.get("html"):
+        if not isinstance(record["html"], str):
+            raise click.ClickException(f"{where}: html must be a string (the page's markup)")
+        if record.get("text"):
+            raise click.ClickException(f"{where}: give the article as text or as html, not both")
+        out |= {"text": record["html"], "format": "html"}
+    return out
 
 
 def peak_rss_mb() -> float:
