@@ -33,7 +33,9 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _CONTAINERS = ("div", "section", "article", "main", "td", "span", "font", "center", "li", "body")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[，。,；！？]")
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+# libxml2 refuses text with control characters and non-characters; they carry no text anyway
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml[^>]*>", re.I)
 _DOCUMENT = re.compile(r"<(?:html|head|body)\b", re.I)         # a whole page, not a feed item's fragment
 # Included headers close </body></html> early; libxml2 then drops the rest of the page.
 _EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.I)
@@ -156,29 +158,44 @@ def _scores(body) -> dict:
     return scores
 
 
-def _lines(el, out: list[str], rules_, skip: int) -> None:
+def _lines(el, out: list[str], rules_, skip: int, state: dict) -> None:
     """Text of el, a newline at every block boundary; furniture and link lists inside are skipped
-    (`skip`: elements holding at least this many characters are never skipped)."""
+    (`skip`: elements holding at least this many characters are never skipped). A photo credit
+    printed right under an image is the image's and is left out: above it is no caption."""
     if el.tag in _BLOCK:
         out.append("\n")
-    if el.text:
-        out.append(el.text)
+    if el.tag == "img":
+        state["image"] = True
+    _add(el.text, out, state)
     for child in el:
         if isinstance(child.tag, str):
             if skip and (_is_furniture(child, rules_) or _link_heavy(child)) and _size(child.text_content()) < skip:
                 out.append("\n")
             else:
-                _lines(child, out, rules_, skip)
-        if child.tail:
-            out.append(child.tail)
+                _lines(child, out, rules_, skip, state)
+        _add(child.tail, out, state)
     if el.tag in _BLOCK:
         out.append("\n")
 
 
+def _add(text: str | None, out: list[str], state: dict) -> None:
+    if not text or not text.strip():
+        if text:
+            out.append(text)
+        return
+    if state.get("image"):
+        state["image"] = False
+        if clean.rules().photo_credit.fullmatch(clean.fold(" ".join(text.split()))):
+            out.append("\n")
+            return
+    out.append(text)
+
+
 def _text(parts, rules_, skip=True) -> str:
     out: list[str] = []
+    state: dict = {}
     for el in parts:
-        _lines(el, out, rules_, max(1, _size(el.text_content()) // 2) if skip else 0)
+        _lines(el, out, rules_, max(1, _size(el.text_content()) // 2) if skip else 0, state)
     return "".join(out)
 
 
@@ -317,7 +334,7 @@ def extract(markup) -> HtmlPage:
     if isinstance(markup, bytes):
         markup = decode(markup)
     fragment = not _DOCUMENT.search(markup)
-    markup = _EARLY_CLOSE.sub("", _XML_DECL.sub("", markup, count=1))
+    markup = _EARLY_CLOSE.sub("", _XML_DECL.sub("", _NOT_XML.sub("", markup), count=1))
     rules_ = rules()
     try:
         root = lxml.html.document_fromstring(markup)
