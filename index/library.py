@@ -24,6 +24,7 @@ from index.locking import write_lock
 from index.models import Article
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
+from index.articles.clean import looks_like_html
 from index.articles.html import decode as decode_page, parse_html  # decode_page: the CLI reads .html files
 from index.models import paragraph_id
 from index.store.database import Store
@@ -174,7 +175,8 @@ class Library:
         article_id = id if id is not None else content_id(text)
         if not valid_article_id(article_id):
             raise InvalidId(f"invalid article id {article_id!r}: use 1-128 of A-Z a-z 0-9 . _ -")
-        parse = parse_html if format == "html" else parse_article
+        # text that is a page or a fragment of markup takes the same path as a page sent as html
+        parse = parse_html if format == "html" or looks_like_html(text) else parse_article
         article = parse(text, id=article_id, title=title, published=published, source=source, url=url)
         if article.body_count == 0:
             what = "page" if format == "html" else "text"

@@ -194,6 +194,15 @@ def test_post_html_stores_the_article_with_its_claims(fresh_client):
     assert again.status_code == 200
 
 
+def test_a_page_sent_as_text_takes_the_html_path(fresh_client):
+    markup = page("portal_article.html").decode("utf-8")
+    as_text = fresh_client.post("/articles", json={"id": "as-text", "text": markup}, headers=AUTH).get_json()
+    as_html = fresh_client.post("/articles", json={"id": "as-html", "html": markup}, headers=AUTH).get_json()
+    assert {**as_text, "id": None} == {**as_html, "id": None}
+    paragraphs = [fresh_client.get(f"/articles/{i}").get_json()["paragraphs"] for i in ("as-text", "as-html")]
+    assert [(p["kind"], p["text"]) for p in paragraphs[0]] == [(p["kind"], p["text"]) for p in paragraphs[1]]
+
+
 def test_post_html_without_id_gets_a_content_id(fresh_client):
     markup = page("gov_notice.html").decode("utf-8")
     first = fresh_client.post("/articles", json={"html": markup}, headers=AUTH).get_json()["id"]

@@ -24,6 +24,7 @@ from index.articles.segment import parse_article
 from index.errors import LexiconError
 from index.lexicon import load_json
 from index.models import Article
+from index.text import HAN
 
 HTML_RULES = "html.json"
 
@@ -31,7 +32,6 @@ _BLOCK = frozenset("p div br li ul ol h1 h2 h3 h4 h5 h6 tr table tbody thead sec
                    "blockquote pre hr figure figcaption dd dt dl center address td th caption".split())
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _CONTAINERS = ("div", "section", "article", "main", "td", "span", "font", "center", "li", "body")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[，。,；！？]")
 # libxml2 refuses text with control characters and non-characters; they carry no text anyway
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -146,7 +146,7 @@ def _scores(body) -> dict:
     for el in body.iter("p", "pre", *_CONTAINERS):
         text = el.text_content() if el.tag in ("p", "pre") else _own_text(el)
         size = _size(text)
-        if size < 20 or not _CJK.search(text):
+        if size < 20 or not HAN.search(text):
             continue
         points = 1 + len(_PUNCT.findall(text)) + min(size / 100, 3)
         holder = el.getparent() if el.tag in ("p", "pre") else el
@@ -308,7 +308,7 @@ def _header_meta(text: str):
         if source is None:
             after = flat[dated.end():].lstrip(" |｜")
             token = _SOURCE_END.split(after, maxsplit=1)[0] if after else ""
-            if (2 <= len(token) <= 20 and _CJK.search(token) and not clean.rules().label_any.match(after)
+            if (2 <= len(token) <= 20 and HAN.search(token) and not clean.rules().label_any.match(after)
                     and not clean.rules().furniture.fullmatch(token)):
                 source = _clean_source(token)
     return date, source
@@ -321,7 +321,7 @@ def _site_name(title_keys) -> str | None:
     parts = [p.strip() for p in _TITLE_SPLIT.split(title_keys[0]) if p.strip()]
     if len(parts) < 2:
         return None
-    named = [p for p in parts[1:] if _CJK.search(p)]          # 澎湃新闻-The Paper: the Chinese name
+    named = [p for p in parts[1:] if HAN.search(p)]          # 澎湃新闻-The Paper: the Chinese name
     if not named:
         return None
     return _clean_source(_SITE_SUFFIX.sub("", named[-1]))
