@@ -40,6 +40,7 @@ _DOCUMENT = re.compile(r"<(?:html|head|body)\b", re.I)         # a whole page, n
 # Included headers close </body></html> early; libxml2 then drops the rest of the page.
 _EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_ARROW_LINK = re.compile(r"\S.{0,20}(?:>>|»|›)\s*")      # 返回首页>>, 更多»: a way out of the article
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|\s-\s|—|-)\s*")
 
 
@@ -123,6 +124,10 @@ def _link_heavy(el) -> bool:
     return (len(links) >= 2 and share > 0.5) or share >= 0.9
 
 
+def _arrow_link(el) -> bool:
+    return el.tag == "a" and bool(_ARROW_LINK.fullmatch(el.text_content().strip()))
+
+
 def _prune(root, rules_) -> None:
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         el.drop_tree()
@@ -169,7 +174,8 @@ def _lines(el, out: list[str], rules_, skip: int, state: dict) -> None:
     _add(el.text, out, state)
     for child in el:
         if isinstance(child.tag, str):
-            if skip and (_is_furniture(child, rules_) or _link_heavy(child)) and _size(child.text_content()) < skip:
+            if skip and (_is_furniture(child, rules_) or _link_heavy(child) or _arrow_link(child)) \
+                    and _size(child.text_content()) < skip:
                 out.append("\n")
             else:
                 _lines(child, out, rules_, skip, state)
