@@ -24,7 +24,7 @@ from index.articles.segment import parse_article
 from index.errors import LexiconError
 from index.lexicon import load_json
 from index.models import Article
-from index.text import HAN
+from index.text import HAN, HAN_RANGES
 
 HTML_RULES = "html.json"
 
@@ -276,7 +276,8 @@ def _canonical(root) -> str | None:
 
 _SITE_SUFFIX = re.compile(r"(?:官方网站|官网)$")
 _SOURCE_END = re.compile(r"\s|[|｜/]")
-_CHANNEL = re.compile(r"[-_·|｜].{0,10}(?:频道|栏目|专栏|版)$")
+# 人民网-文化频道, 新浪财经-自媒体综合: the outlet, then its channel
+_CHANNEL = re.compile(rf"[-－_·|｜].{{0,10}}(?:频道|栏目|专栏|版)$|(?<=[{HAN_RANGES}])[-－].*$")
 
 
 def _clean_source(value: str) -> str | None:
