@@ -135,6 +135,14 @@ def test_page_title_without_a_matching_heading_loses_its_site_suffix():
     assert (found.title, found.source) == ("某县今年新建5G基站1200个", "某某新闻网")
 
 
+@pytest.mark.parametrize("name", ["article:published_time", "firstpublishedtime"])
+def test_meta_date_when_the_page_prints_none(name):
+    markup = (f"<html><head><title>某县今年新建5G基站1200个_某某新闻网</title><meta name='{name}' "
+              "content='2024-06-30T08:00:00+08:00'></head><body><h1>某县今年新建5G基站1200个</h1><div class='content'>"
+              "<p>今年以来，某县新建5G基站1200个，实现乡镇全覆盖，行政村覆盖率达到95%。</p></div></body></html>")
+    assert extract(markup).published == dt.date(2024, 6, 30)
+
+
 @pytest.mark.parametrize("markup", ["<html></html>", "<html><body><div class='nav'><a href='/'>首页</a></div></body></html>",
                                     "<!-- only a comment -->", "<?xml version='1.0' encoding='utf-8'?><html/>", "<<<>>>",
                                     "\x00\x1f", "\ufeff"])
@@ -160,6 +168,8 @@ def test_any_markup_is_read_without_error(parts):
     ("1、回复【港口】查看最新航线", clean.FURNITURE),
     ("看都看完了，点【在看】试试", clean.FURNITURE),
     ("图片均来自网络", clean.FURNITURE),
+    ("（点击看清晰大图）", clean.FURNITURE),
+    ("【编辑：李某】", clean.FURNITURE),
     ("▲营口日报全媒体图片记者张某某、李某摄", clean.CREDIT),
 ])
 def test_new_furniture_lines(line, role):

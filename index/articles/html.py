@@ -257,7 +257,8 @@ def _meta_date(root) -> dt.date | None:
     for meta in root.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key in ("article:published_time", "og:release_date", "pubdate", "publishdate", "datepublished",
-                   "publish_date", "date", "dc.date", "dc.date.issued", "weibo:article:create_at"):
+                   "publish_date", "date", "dc.date", "dc.date.issued", "weibo:article:create_at",
+                   "firstpublishedtime"):                    # firstpublishedtime: TRS, the CMS of many government sites
             found = clean.parse_date(meta.get("content") or "")
             if found:
                 return found
