@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import threading
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,20 +19,27 @@ from index.store import claim_filters
 from index.store.claim_filters import SORTS as CLAIM_SORTS  # noqa: F401 - the front ends validate against it
 from index.store import registry
 from index.fulltext import indexer
+from index.claims import metrics
 from index.claims.extract import extract_claims
 from index.errors import EmptyArticle, InvalidId
 from index.locking import write_lock
-from index.models import Article
+from index import lexicon
+from index.models import Article, Claim, Paragraph, Quantity
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
 from index.articles.clean import looks_like_html
 from index.articles.html import decode as decode_page, parse_html  # decode_page: the CLI reads .html files
 from index.models import paragraph_id
+from index.store import dossiers, layers
 from index.store.database import Store
-from index.store.shapes import (article_dict, claim_dict, ingested_dict, page_of, project_summary,
+from index.store.shapes import (article_dict, article_ref, claim_dict, ingested_dict, page_of, project_summary,
                                  search_hit)
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+COLLAPSE_FETCH = 3           # collapse=reprints ranks this many times the page's depth of passages
+MAX_COLLAPSE_DEPTH = 1000
+LAYERS_FORMAT = 3            # bump when what the cross-article layers store changes
+EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
 
@@ -91,6 +99,8 @@ class Library:
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
                 self._catch_up()
+                if layers.version(self.store.db) != layers_version():
+                    self._rebuild_layers()
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -182,7 +192,9 @@ class Library:
             what = "page" if format == "html" else "text"
             raise EmptyArticle(f"the {what} holds no article body once page furniture is removed")
         meta = {"title": title, "published": published, "source": source, "url": url, "format": format}
-        return article, extract_claims(article), input_digest(text, meta)
+        claims = extract_claims(article)
+        metrics.assign(article, claims, project_key=registry.name_key)
+        return article, claims, input_digest(text, meta)
 
     def add_articles(self, prepared: list[tuple[Article, list, str]]) -> list[Ingested]:
         """Store prepared articles durably, then index them; both before returning."""
@@ -203,6 +215,32 @@ class Library:
                 self._catch_up()
         return gone
 
+    def regroup(self) -> int:
+        """Recompute metric keys, reprint groups and agreement groups of every stored article
+        (after a change of index/data/metrics.json: done by itself when a data folder opens)."""
+        with write_lock(self.lock_path, self.write_timeout):
+            return self._rebuild_layers()
+
+    def _rebuild_layers(self) -> int:
+        """The cross-article layers from the stored rows; the caller holds the write lock."""
+        store = self.store
+        with store.transaction() as db:
+            layers.clear(db)
+            derived = layers.Layers(db)
+            ids = store.article_ids()
+            for article_id in ids:
+                stored = store.article(article_id)
+                article = Article(id=article_id, text="", title=stored.title, source=stored.source,
+                                  published=dt.date.fromisoformat(stored.published) if stored.published else None,
+                                  paragraphs=[Paragraph(p["idx"], p["text"], p["kind"]) for p in store.paragraphs(article_id)])
+                rows = store.claims_of_article(article_id)
+                claims = [claim_of_row(row) for row in rows]
+                metrics.assign(article, claims, project_key=registry.name_key)
+                derived.add(article, claims, [row["id"] for row in rows])
+            derived.finish()
+            layers.set_version(db, layers_version())
+        return len(ids)
+
     def reindex(self) -> int:
         """Rebuild the whole index from the database."""
         with write_lock(self.lock_path, self.write_timeout):
@@ -215,7 +253,9 @@ class Library:
         stored = self.store.article(article_id)
         if stored is None:
             return None
-        return article_dict(stored, self.store.paragraphs(article_id))
+        group, members = dossiers.reprint_group(self.store.db, article_id)
+        return article_dict(stored, self.store.paragraphs(article_id)) | {"reprint_group": group,
+                                                                           "reprint_members": members}
 
     def claims_of_article(self, article_id: str) -> list[dict] | None:
         stored = self.store.article(article_id)
@@ -225,8 +265,11 @@ class Library:
         return [claim_dict(row, source) for row in self.store.claims_of_article(article_id)]
 
     def search(self, q: str, page: int = 1, per_page: int = 10, highlight: bool = True,
-               with_total: bool = True, **filters) -> dict:
-        """Passages matching `q`, each with its article and claims."""
+               with_total: bool = True, collapse: str | None = None, **filters) -> dict:
+        """Passages matching `q`, each with its article and claims; with collapse="reprints",
+        one passage per story (the best), the other articles of the story under `reprints`."""
+        if collapse == "reprints":
+            return self._collapsed_search(q, page, per_page, highlight, with_total, **filters)
         result = self.searcher.search(q, page=page, per_page=per_page, highlight=highlight,
                                       with_total=with_total, **filters)
         articles = self.store.articles(hit.article_id for hit in result.hits)
@@ -238,17 +281,36 @@ class Library:
                  if hit.article_id in articles]          # else deleted between the index read and this one
         return page_of(items, page, per_page, total=result.total)
 
+    def _collapsed_search(self, q, page, per_page, highlight, with_total, **filters) -> dict:
+        """The ranked passages down to COLLAPSE_FETCH times the requested depth, one per story."""
+        depth = min(MAX_COLLAPSE_DEPTH, page * per_page * COLLAPSE_FETCH)
+        ranked = self.search(q, page=1, per_page=depth, highlight=highlight, with_total=with_total, **filters)
+        groups = dossiers.reprint_groups(self.store.db, {item["article"]["id"] for item in ranked["items"]})
+        stories: dict[str, dict] = {}
+        for item in ranked["items"]:
+            article_id = item["article"]["id"]
+            members = groups.get(article_id, [article_id])
+            if members[0] not in stories:
+                others = self.store.articles(m for m in members if m != article_id)
+                stories[members[0]] = item | {"reprints": [article_ref(a) for a in others.values()]}
+        hits = list(stories.values())
+        return page_of(hits[(page - 1) * per_page:page * per_page], page, per_page, total=ranked["total"])
+
     # -- projects ---------------------------------------------------------------------
 
     def claims_by_project(self, project: str, page: int = 1, per_page: int | None = 20, sort: str = "text",
-                          **filters) -> dict:
+                          metric_key: str | None = None, has_conflict: bool | None = None,
+                          source: str | None = None, **filters) -> dict:
         """The claims about the project(s) `project` designates, filtered, sorted and paged
         (`per_page` None: all of them)."""
         aliases = self.store.project_aliases()
         matches = registry.resolve(project, aliases)
         ids = [m.project_id for m in matches]
-        rows = [row for row in self.store.claims_of_projects(ids) if claim_filters.accepts(row, **filters)]
+        rows = [row for row in self.store.claims_of_projects(ids) if claim_filters.accepts(row, **filters)
+                and _agreement_accepts(row, metric_key, has_conflict)]
         sources = {a.id: a for a in self.store.articles(row["article_id"] for row in rows).values()}
+        if source:
+            rows = [row for row in rows if sources[row["article_id"]].source == source]
         rows = claim_filters.sort(rows, sort, sources)
         found = {p["id"]: p for p in self.store.projects(ids)}
         body = {"query": project,
@@ -282,7 +344,67 @@ class Library:
                 claim_dict(row, sources[row["article_id"]].source_info()))
         return project_summary(found[0]) | {
             "articles": found[0]["articles"],
-            "metrics": [{"metric": metric or None, "claims": claims} for metric, claims in by_metric.items()]}
+            "metrics": [{"metric": metric or None, "claims": claims} for metric, claims in by_metric.items()],
+            "dossier": self._dossier(rows)}
+
+    # -- across articles: claims of the whole table, agreement groups, conflicts, dossiers ----
+
+    def claims(self, page: int = 1, per_page: int = 20, sort: str = "text", **filters) -> dict:
+        """Claims of every article matching the filters (metric_key, dimension, value range,
+        period, source, region, modality, has_conflict …), sorted and paged."""
+        total, rows = dossiers.query_claims(self.store.db, sort=sort, offset=(page - 1) * per_page,
+                                            limit=per_page, **filters)
+        return page_of([claim_dict(row, dossiers.source_of(row)) for row in rows], page, per_page, total=total)
+
+    def all_claims(self, sort: str = "text", **filters):
+        """Every claim matching the filters, in `sort` order (for exports), page by page."""
+        offset = 0
+        while True:
+            _, rows = dossiers.query_claims(self.store.db, sort=sort, offset=offset, limit=EXPORT_PAGE, **filters)
+            yield from (claim_dict(row, dossiers.source_of(row)) for row in rows)
+            if len(rows) < EXPORT_PAGE:
+                return
+            offset += EXPORT_PAGE
+
+    def group(self, group_id: str) -> dict | None:
+        """An agreement group: what it measures, its status and its claims with outlets and dates."""
+        rows = dossiers.group_rows(self.store.db, group_id)
+        return _group_body(group_id, rows) if rows else None
+
+    def conflicts(self, page: int = 1, per_page: int = 20, project: str | None = None, **filters) -> dict:
+        """Groups in conflict with a claim matching the filters, the most recently reported first."""
+        project_ids = None
+        if project:
+            project_ids = [m.project_id for m in registry.resolve(project, self.store.project_aliases())]
+        total, ids = dossiers.conflict_groups(self.store.db, offset=(page - 1) * per_page, limit=per_page,
+                                              project_ids=project_ids, **filters)
+        return page_of([self.group(i) for i in ids], page, per_page, total=total)
+
+    def conflict_claims(self, project: str | None = None, **filters):
+        """Every claim of every conflicting group matching the filters (for exports)."""
+        page = 1
+        while True:
+            body = self.conflicts(page=page, per_page=EXPORT_PAGE, project=project, **filters)
+            for group in body["items"]:
+                yield from group["claims"]
+            if page * EXPORT_PAGE >= body["total"]:
+                return
+            page += 1
+
+    def _dossier(self, rows: list[dict]) -> list[dict]:
+        """Per metric key, the project's reported values in time: one entry per agreement group."""
+        by_key: dict[str, dict[str, None]] = {}
+        for row in rows:
+            if row.get("group_id") and row.get("metric_key"):
+                by_key.setdefault(row["metric_key"], {})[row["group_id"]] = None
+        out = []
+        for key in sorted(by_key):
+            timeline = [_timeline_entry(self.group(gid)) for gid in by_key[key]]
+            timeline.sort(key=lambda e: ((e["period"] or {}).get("start") or "", e["first_reported"] or "", e["group"]))
+            metric = metrics.metric(key)
+            out.append({"metric_key": key, "label": metric.label if metric else key,
+                        "dimension": sorted(metric.dimensions)[0] if metric else None, "timeline": timeline})
+        return out
 
     def health(self) -> dict:
         """Database and index state; never raises: an unusable part is named in `errors`.
@@ -315,6 +437,59 @@ def _describe(err: Exception) -> str:
     """A one-line reason without file paths: the exception's class and message."""
     message = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     return f"{type(err).__name__}: {message}".strip().splitlines()[0][:200]
+
+
+def _agreement_accepts(row: dict, metric_key: str | None, has_conflict: bool | None) -> bool:
+    if metric_key and row.get("metric_key") != metric_key:
+        return False
+    if has_conflict is not None and (row.get("agreement_status") == "conflict") != has_conflict:
+        return False
+    return True
+
+
+def _group_body(group_id: str, rows: list[dict]) -> dict:
+    about = dossiers.describe_bucket(rows[0]["bucket"])
+    metric = metrics.metric(about["metric_key"])
+    claims = [claim_dict(row, dossiers.source_of(row)) for row in rows]
+    dates = sorted(r["a_published"] for r in rows if r["a_published"])
+    return {"id": group_id, "status": rows[0]["agreement_status"], "sources": rows[0]["agreement_sources"],
+            "metric_key": about["metric_key"], "label": metric.label if metric else about["metric_key"],
+            "project": about["about"]["project"], "scope": about["about"]["scope"],
+            "period": about["period"], "estimate": about["estimate"], "unit": about["unit"],
+            "outlets": sorted({r["a_source"] for r in rows if r["a_source"]}),
+            "first_reported": dates[0] if dates else None, "last_reported": dates[-1] if dates else None,
+            "claims": claims}
+
+
+def _timeline_entry(group: dict) -> dict:
+    """A group as one point of a dossier timeline: the values reported, by whom and when."""
+    values: dict[str, int] = {}
+    for claim in group["claims"]:
+        values[claim["raw"]] = values.get(claim["raw"], 0) + 1
+    return {"group": group["id"], "status": group["status"], "sources": group["sources"],
+            "period": group["period"], "estimate": group["estimate"], "unit": group["unit"],
+            "values": sorted(values, key=lambda raw: -values[raw]),
+            "outlets": group["outlets"], "first_reported": group["first_reported"],
+            "last_reported": group["last_reported"], "claims": [c["id"] for c in group["claims"]]}
+
+
+def layers_version() -> str:
+    """Changes with the taxonomy, so that stored metric keys and groups follow it."""
+    digest = hashlib.sha256(lexicon.data_path("metrics.json").read_bytes()).hexdigest()[:12]
+    return f"{LAYERS_FORMAT}:{digest}"
+
+
+def claim_of_row(row: dict) -> Claim:
+    """A stored claim row as the Claim the extractor made (what the cross-article layers read)."""
+    has_range = row["range_low"] is not None
+    quantity = Quantity(row["raw"], row["span_start"], row["span_end"], Decimal(row["value"]), row["unit"],
+                        row["dimension"], bool(row["approx"]), row["bound"],
+                        (Decimal(row["range_low"]), Decimal(row["range_high"])) if has_range else None)
+    period = (dt.date.fromisoformat(row["period_start"]), dt.date.fromisoformat(row["period_end"])) \
+        if row["period_start"] else None
+    return Claim(paragraph=int(row["paragraph_id"].rsplit("-p", 1)[1]), quantity=quantity, sentence=row["sentence"],
+                 metric=row["metric"], subject=row["subject"], project=row["project"], period=period,
+                 modality=row["modality"], speaker=row["speaker"])
 
 
 __all__ = ["Library", "EmptyArticle", "InvalidId", "Ingested", "valid_article_id", "content_id", "paragraph_id",

@@ -77,3 +77,8 @@ class Claim:
     period: tuple[dt.date, dt.date] | None = None
     modality: str = "actual"
     speaker: str | None = None
+    # set by index.claims.metrics.assign (the facade calls it after extraction)
+    metric_key: str | None = None          # canonical metric (index/data/metrics.json)
+    scope: str | None = None               # what the metric is about, from the words before it
+    release: str = "reported"              # reported | estimate | revision
+    comparison: str | None = None          # the quantity it reports: same key, comparable claims

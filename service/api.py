@@ -1,6 +1,7 @@
 """The HTTP routes of openapi.yaml: parse with marshmallow, call index.library, return JSON."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -12,11 +13,12 @@ from . import exports
 from .config import PROJECT_ROOT
 from .errors import ApiError
 from .requests import json_body, require_token
-from .schemas import article_in, claims_args, no_args, projects_args, search_args
+from .schemas import article_in, claims_args, conflicts_args, no_args, projects_args, search_args
 
 bp = Blueprint("api", __name__)
 OPENAPI = Path(PROJECT_ROOT) / "openapi.yaml"
 MAX_PROJECT_ID = 2**63 - 1      # SQLite's largest INTEGER
+GROUP_ID = re.compile(r"g[0-9a-f]{16}")
 
 
 def library() -> Library:
@@ -100,12 +102,38 @@ def search():
 
 @bp.get("/claims")
 def claims_by_project():
-    """The claims about a project, whichever alias the articles used; suggestions when none match."""
+    """The claims about a project, whichever alias the articles used (suggestions when none
+    match); without `project`, the claims of every article matching the filters."""
     args = claims_args.load(request.args)
     fmt = args.pop("format")
     if fmt != "json":
         return exports.claims_download(library(), args, fmt)
+    if "project" not in args:
+        return library().claims(**args)
     return library().claims_by_project(args.pop("project"), **args)
+
+
+@bp.get("/groups/<id>")
+def get_group(id):  # noqa: A002 - the path's parameter, named as in openapi.yaml
+    """An agreement group: the claims of different stories reporting one quantity."""
+    group_id = id
+    no_args.load(request.args)
+    if not GROUP_ID.fullmatch(group_id):
+        raise ApiError(400, "Invalid group id: g and 16 hexadecimal digits.")
+    group = library().group(group_id)
+    if group is None:
+        raise ApiError(404, f"No group with id {group_id!r}.")
+    return group
+
+
+@bp.get("/conflicts")
+def conflicts():
+    """Groups whose sources give values that cannot all be right."""
+    args = conflicts_args.load(request.args)
+    fmt = args.pop("format")
+    if fmt != "json":
+        return exports.conflicts_download(library(), args, fmt)
+    return library().conflicts(**args)
 
 
 @bp.get("/projects")

@@ -25,10 +25,15 @@ def content_disposition(name: str) -> str:
 
 
 def claims_download(library: Library, args: dict, fmt: str) -> Response:
-    """Every claim about the project matching the filters (one page of them when `page` or
-    `per_page` is in the query), in the requested sort, streamed in format `fmt`."""
-    project = args.pop("project")
+    """Every claim about the project (of every article without `project`) matching the filters
+    (one page of them when `page` or `per_page` is in the query), in the requested sort,
+    streamed in format `fmt`."""
+    project = args.pop("project", None)
     paged = "page" in request.args or "per_page" in request.args
+    if project is None:
+        claims = library.claims(**args)["items"] if paged else library.all_claims(
+            **{k: v for k, v in args.items() if k not in ("page", "per_page")})
+        return download(claims, fmt, filename("all", fmt))
     if paged:
         claims = library.claims_by_project(project, **args)["items"]
     else:
@@ -38,3 +43,19 @@ def claims_download(library: Library, args: dict, fmt: str) -> Response:
     body = stream_with_context(exports.write(claims, fmt))
     return Response(body, content_type=exports.MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": content_disposition(filename(project, fmt))})
+
+
+def download(claims, fmt: str, name: str) -> Response:
+    body = stream_with_context(exports.write(claims, fmt))
+    return Response(body, content_type=exports.MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": content_disposition(name)})
+
+
+def conflicts_download(library: Library, args: dict, fmt: str) -> Response:
+    """The claims of the conflicting groups matching the filters (one page of groups when `page`
+    or `per_page` is in the query), group by group, streamed in format `fmt`."""
+    if "page" in request.args or "per_page" in request.args:
+        claims = [c for group in library.conflicts(**args)["items"] for c in group["claims"]]
+    else:
+        claims = library.conflict_claims(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    return download(claims, fmt, f"conflicts.{exports.EXTENSIONS[fmt]}")

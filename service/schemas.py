@@ -100,6 +100,7 @@ class SearchArgs(Paged):
     dimension = fields.String(validate=validate.OneOf(DIMENSIONS))
     highlight = Flag(load_default=True)
     total = Flag(load_default=True)
+    collapse = fields.String(validate=validate.OneOf(("reprints",)))
 
     @validates("q")
     def check_q(self, value, **_):
@@ -110,8 +111,11 @@ class SearchArgs(Paged):
 class ClaimsArgs(Paged):
     """GET /claims query string."""
 
-    project = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    project = fields.String(validate=validate.Length(min=1, max=200))   # absent: the whole claim table
     metric = fields.String(validate=validate.Length(min=1, max=100))
+    metric_key = fields.String(validate=validate.Length(min=1, max=100))
+    source = fields.String(validate=validate.Length(min=1, max=100))
+    has_conflict = Flag()
     dimension = fields.String(validate=validate.OneOf(DIMENSIONS))
     modality = fields.String(validate=validate.OneOf(MODALITIES))
     region = fields.String(validate=validate.Length(min=1, max=100))
@@ -120,6 +124,22 @@ class ClaimsArgs(Paged):
     min_value = AsciiDecimal(allow_nan=False)
     max_value = AsciiDecimal(allow_nan=False)
     sort = fields.String(load_default="text", validate=validate.OneOf(SORTS))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
+
+    @validates("project")
+    def check_project(self, value, **_):
+        if not value.strip():
+            raise ValidationError("The project name is empty or white space only.")
+
+
+class ConflictsArgs(Paged):
+    """GET /conflicts query string."""
+
+    project = fields.String(validate=validate.Length(min=1, max=200))
+    metric_key = fields.String(validate=validate.Length(min=1, max=100))
+    source = fields.String(validate=validate.Length(min=1, max=100))
+    period_from = fields.Date()
+    period_to = fields.Date()
     format = fields.String(load_default="json", validate=validate.OneOf(("json",) + EXPORT_FORMATS))
 
     @validates("project")
@@ -140,4 +160,4 @@ class NoArgs(Schema):
 
 
 article_in, search_args, no_args = ArticleIn(), SearchArgs(), NoArgs()
-claims_args, projects_args = ClaimsArgs(), ProjectsArgs()
+claims_args, projects_args, conflicts_args = ClaimsArgs(), ProjectsArgs(), ConflictsArgs()

@@ -263,6 +263,71 @@ def export(data_dir, project, fmt, output):
         click.echo(f"exported {written} claims to {output} ({fmt})", err=True)
 
 
+@main.command()
+@data_dir_option
+def regroup(data_dir):
+    """Recompute metric keys, reprint groups and agreement groups from the database (a data
+    folder does it by itself when index/data/metrics.json changed)."""
+    library = Library(data_dir)
+    started = time.monotonic()
+    count = library.regroup()
+    click.echo(f"regrouped {count} articles in {time.monotonic() - started:.1f} s")
+
+
+@main.command()
+@click.argument("name")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /projects/{id} answers.")
+def dossier(name, data_dir, as_json):
+    """What has been reported about a project: per canonical metric, the values in time, each
+    with its outlets, first and last report and whether the sources agree (reprints count once).
+
+    Exit status: 0 when a project matches NAME, 1 otherwise (close names are suggested).
+
+    \b
+    newsclaims dossier 白鹤滩水电站
+    newsclaims dossier 清原抽水蓄能电站 --json
+    """
+    library = views.open_library(data_dir)
+    found = library.projects(q=name, per_page=1)["items"]
+    if not found:
+        body = library.claims_by_project(name, per_page=1)
+        click.echo(f"newsclaims: {views.no_project_message(body)}", err=True)
+        sys.exit(1)
+    project = library.project(found[0]["id"])
+    if as_json:
+        views.print_json(project)
+    else:
+        views.console().print(views.dossier_table(project))
+
+
+@main.command()
+@data_dir_option
+@click.option("--project", "-p", help="Only groups about this project (any of its names).")
+@click.option("--metric-key", help="Only groups of this canonical metric (total_investment, pmi …).")
+@click.option("--source", help="Only groups with a claim from this outlet.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of groups.")
+@click.option("--per-page", type=click.IntRange(1, 1000), default=20, show_default=True, help="Groups per page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /conflicts answers.")
+def conflicts(data_dir, project, metric_key, source, page, per_page, as_json):
+    """Quantities that different stories report with values that cannot all be right.
+
+    Exit status: 0 when there is a conflict, 1 when there is none.
+
+    \b
+    newsclaims conflicts
+    newsclaims conflicts --metric-key internet_penetration --json
+    """
+    library = views.open_library(data_dir)
+    filters = {k: v for k, v in (("project", project), ("metric_key", metric_key), ("source", source)) if v}
+    body = library.conflicts(page=page, per_page=per_page, **filters)
+    if as_json:
+        views.print_json(body)
+    else:
+        views.console().print(views.conflicts_table(body))
+    sys.exit(0 if body["items"] else 1)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @data_dir_option
 @click.option("--bind", "-b", envvar="NEWSCLAIMS_BIND", default="127.0.0.1:8000", show_default=True,

@@ -192,6 +192,47 @@ def no_project_message(body: dict) -> str:
     return f"no project matches {body['query']!r}{hint}"
 
 
+# -- dossiers and conflicts ----------------------------------------------------------------
+
+STATUS_STYLE = {"agree": "green", "conflict": "bold red", "single": "dim"}
+
+
+def span_text(period: dict | None) -> str:
+    if not period:
+        return "(any date)"
+    return period["start"] if period["start"] == period["end"] else f"{period['start']} … {period['end']}"
+
+
+def dossier_table(project: dict) -> Table:
+    """A project's dossier: one section per canonical metric, one row per reported value."""
+    table = Table(title=f"{project['name']}: {len(project['dossier'])} metrics", box=box.SIMPLE_HEAD, expand=False)
+    for column in ("metric", "period", "reported", "status", "sources", "outlets", "first – last report"):
+        table.add_column(column, overflow="fold")
+    for number, metric in enumerate(project["dossier"]):
+        if number:
+            table.add_section()
+        for row, entry in enumerate(metric["timeline"]):
+            dates = " – ".join(dict.fromkeys(d for d in (entry["first_reported"], entry["last_reported"]) if d))
+            table.add_row(metric["label"] if row == 0 else "", span_text(entry["period"]),
+                          " / ".join(entry["values"]) + (" (estimate)" if entry["estimate"] else ""),
+                          Text(entry["status"], style=STATUS_STYLE.get(entry["status"], "")),
+                          str(entry["sources"]), ", ".join(entry["outlets"]), dates)
+    return table
+
+
+def conflicts_table(body: dict) -> Table:
+    """Conflicting groups: what, when, and each source's value."""
+    table = Table(title=f"{body['total']} conflicts", box=box.SIMPLE_HEAD, show_lines=True, expand=False)
+    for column in ("metric", "about", "period", "values reported (outlet, published)"):
+        table.add_column(column, overflow="fold")
+    for group in body["items"]:
+        lines = [f"{c['raw']}  {(c.get('source') or {}).get('source') or ''} {(c.get('source') or {}).get('published') or ''}"
+                 for c in group["claims"]]
+        table.add_row(group["label"], group["project"] or group["scope"] or "(national)",
+                      span_text(group["period"]), "\n".join(lines))
+    return table
+
+
 # -- check ----------------------------------------------------------------------------------
 
 def health_table(state: dict, data_dir) -> Table:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from index.store import registry
+from index.store import layers, registry
 from index.models import Article, Claim, claim_id, paragraph_id
 
 SCHEMA = """
@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 """
 
+# a claim row with its canonical metric and agreement group (index/store/agreement.py)
+CLAIM_COLUMNS = "c.*, g.metric_key, g.group_id, g.status AS agreement_status, g.sources AS agreement_sources"
+CLAIMS_JOINED = "claims c LEFT JOIN claim_agreement g ON g.claim_id = c.id"
+
 ARTICLE_FIELDS = "id, title, published, source, url, author, year, body_paragraphs, created_at, updated_at"
 
 
@@ -98,7 +102,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")     # an acknowledged write survives power loss
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + layers.SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -157,10 +161,12 @@ class Store:
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         replaced = []
         with self.transaction() as db:
+            derived = layers.Layers(db)
             for article, claims, digest in items:
                 old = db.execute("SELECT created_at FROM articles WHERE id = ?", (article.id,)).fetchone()
                 replaced.append(old is not None)
                 if old:
+                    derived.forget(article.id)
                     db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 generation = self._bump(db, article.id)
                 db.execute(
@@ -177,7 +183,9 @@ class Store:
                 db.executemany(
                     "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
+                derived.add(article, claims, [claim_id(article.id, ordinal) for ordinal in range(len(claims))])
                 self._register_projects(db, article.id, [c.project for c in claims if c.project])
+            derived.finish()
             self._forget_orphan_projects(db)
         return replaced
 
@@ -205,7 +213,10 @@ class Store:
     def delete_article(self, article_id: str) -> bool:
         """Delete an article with its paragraphs and claims; False when there was none."""
         with self.transaction() as db:
+            derived = layers.Layers(db)
+            derived.forget(article_id)
             gone = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+            derived.finish()
             if gone:
                 self._bump(db, article_id)
                 self._forget_orphan_projects(db)
@@ -245,7 +256,7 @@ class Store:
         return [dict(row) for row in rows]
 
     def claims_of_article(self, article_id: str) -> list[dict]:
-        rows = self.db.execute("SELECT * FROM claims WHERE article_id = ? ORDER BY ordinal", (article_id,))
+        rows = self.db.execute(f"SELECT {CLAIM_COLUMNS} FROM {CLAIMS_JOINED} WHERE c.article_id = ? ORDER BY c.ordinal", (article_id,))
         return [dict(row) for row in rows]
 
     def claims_of_paragraphs(self, paragraph_ids) -> dict[str, list[dict]]:
@@ -253,7 +264,7 @@ class Store:
         for chunk in chunks(list(out), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT * FROM claims WHERE paragraph_id IN ({marks}) ORDER BY article_id, ordinal", chunk)
+                f"SELECT {CLAIM_COLUMNS} FROM {CLAIMS_JOINED} WHERE c.paragraph_id IN ({marks}) ORDER BY c.article_id, c.ordinal", chunk)
             for row in rows:
                 out[row["paragraph_id"]].append(dict(row))
         return out
@@ -296,7 +307,7 @@ class Store:
         for chunk in chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             rows += [dict(row) for row in self.db.execute(
-                "SELECT c.*, a.project_id FROM claims c JOIN project_aliases a"
+                f"SELECT {CLAIM_COLUMNS}, a.project_id FROM {CLAIMS_JOINED} JOIN project_aliases a"
                 " ON a.article_id = c.article_id AND a.alias = c.project"
                 f" WHERE a.project_id IN ({marks}) ORDER BY c.article_id, c.ordinal", chunk)]
         return rows

@@ -21,7 +21,16 @@ def claim_dict(row: dict, source: dict | None = None) -> dict:
         "article_id": row["article_id"], "passage_id": row["paragraph_id"],
         "span": [row["span_start"], row["span_end"]], "sentence": row["sentence"],
         "source": source,
+        "metric_key": row.get("metric_key"), "agreement": agreement_of(row),
     }
+
+
+def agreement_of(row: dict) -> dict | None:
+    """A claim's `agreement` (index/store/agreement.py): {group, status, sources}, or None when
+    it cannot be compared with others."""
+    if not row.get("group_id"):
+        return None
+    return {"group": row["group_id"], "status": row["agreement_status"], "sources": row["agreement_sources"]}
 
 
 def article_ref(stored) -> dict:

@@ -1,0 +1,184 @@
+"""Agreement: claims of different stories that report the same quantity, and whether they agree.
+
+Each claim with a canonical metric has a comparison key, its *bucket*
+(index.claims.metrics.comparison_key): metric key, what it is about (its project, else its
+scope words; a metric that names one statistic by itself, such as 互联网普及率, may have no
+scope: the national figure), its period (a static metric ignores dates; a claim without a
+period is taken as of the article's publication: a cumulative count on another day is another
+quantity, never a conflict), whether it is an estimate, and its unit.
+
+Inside a bucket, each claim allows an interval of values: the number as written, give or take
+half a unit of its last digit (6.3万亿 covers 6.30万亿; 1.43万亿 covers 14298亿), widened by a hedge
+(约700 covers 699, 近7亿 covers 6.97亿) or a bound (超670亿 is [670亿, 680亿]). Claims whose
+intervals overlap agree. A bucket whose claims fall apart in values is one group with status
+`conflict` when they come from at least two stories (reprints are one story), none is an
+estimate (预计, 初步统计: a later final figure revises it) and none reports a revision (修正后);
+and their values lie within MAX_SPREAD of each other (2.6万 against 2.71万: one quantity
+misreported; 43.85万亿 against 3.16万亿: a country and one city, scopes the words did not tell
+apart); otherwise each cluster of agreeing values is its own group. A group of one story is
+`single`.
+
+Groups are recomputed for the buckets an ingest, replacement or deletion touches, in the same
+transaction, so they never depend on the order articles arrived in.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from index.store import reprints
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS claim_agreement (
+    claim_id TEXT PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+    metric_key TEXT NOT NULL, scope TEXT, bucket TEXT,
+    low TEXT, high TEXT, release TEXT NOT NULL,
+    group_id TEXT, status TEXT, sources INTEGER
+);
+CREATE INDEX IF NOT EXISTS claim_agreement_bucket ON claim_agreement(bucket);
+CREATE INDEX IF NOT EXISTS claim_agreement_group ON claim_agreement(group_id);
+CREATE INDEX IF NOT EXISTS claim_agreement_metric ON claim_agreement(metric_key, status);
+"""
+STATUSES = ("single", "agree", "conflict")
+MAX_SPREAD = Decimal("0.2")      # a conflict's values lie within 20% of each other
+DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def group_id(key: str) -> str:
+    return "g" + hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _precision(raw: str, value: Decimal, approx: bool, bound: str) -> Decimal:
+    """How far the written number may be from the true one, in plain units."""
+    found = DIGITS.search(raw)
+    if not found:
+        return Decimal(0)
+    try:
+        written = Decimal(found.group(0))
+    except InvalidOperation:
+        return Decimal(0)
+    if written == 0:
+        return Decimal(0)
+    scale = value / written                     # 亿, 万 … as a factor
+    decimals = len(found.group(0).partition(".")[2])
+    last_digit = Decimal(1).scaleb(-decimals) * scale
+    if not (approx or bound in ("at_least", "at_most")):
+        return last_digit / 2
+    digits = found.group(0).replace(".", "")
+    trailing_zeros = len(digits) - len(digits.rstrip("0")) if decimals == 0 else 0
+    last_significant = Decimal(1).scaleb(trailing_zeros - decimals) * scale
+    return max(last_significant / 2, last_digit) if approx else last_significant
+
+
+def interval(claim) -> tuple[Decimal, Decimal]:
+    q = claim.quantity
+    slack = _precision(q.raw, q.value if not q.range else q.range[0], q.approx, q.bound)
+    if q.range:
+        return q.range[0] - slack, q.range[1] + slack
+    if q.bound == "at_least":
+        return q.value, q.value + slack
+    if q.bound == "at_most":
+        return q.value - slack, q.value
+    return q.value - slack, q.value + slack
+
+
+def add(db: sqlite3.Connection, article, claims, claim_ids: list[str]) -> set[str]:
+    """Store the metric keys and comparison keys of an article's claims (those with a canonical
+    metric: the others have no row); returns the buckets they fall in."""
+    rows, buckets = [], set()
+    for claim, claim_id in zip(claims, claim_ids):
+        if not claim.metric_key:
+            continue
+        key = claim.comparison
+        low, high = interval(claim) if key else (None, None)
+        rows.append((claim_id, claim.metric_key, claim.scope, key,
+                     None if low is None else str(low), None if high is None else str(high), claim.release))
+        if key:
+            buckets.add(key)
+    db.executemany("INSERT INTO claim_agreement(claim_id, metric_key, scope, bucket, low, high, release)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return buckets
+
+
+def buckets_of(db: sqlite3.Connection, article_ids) -> set[str]:
+    ids = list(article_ids)
+    out = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out |= {r[0] for r in db.execute(
+            f"SELECT DISTINCT g.bucket FROM claims c JOIN claim_agreement g ON g.claim_id = c.id"
+            f" WHERE c.article_id IN ({marks}) AND g.bucket IS NOT NULL", chunk)}
+    return out
+
+
+@dataclass
+class _Member:
+    claim_id: str
+    story: str
+    low: Decimal
+    high: Decimal
+    revision: bool
+
+
+def _clusters(members: list[_Member]) -> list[list[_Member]]:
+    """Members whose intervals overlap, chained, in order of value."""
+    out: list[list[_Member]] = []
+    reach = None
+    for m in sorted(members, key=lambda m: (m.low, m.claim_id)):
+        if out and m.low <= reach:
+            out[-1].append(m)
+            reach = max(reach, m.high)
+        else:
+            out.append([m])
+            reach = m.high
+    return out
+
+
+def refresh(db: sqlite3.Connection, buckets) -> None:
+    """Recompute the groups and statuses of the claims in `buckets`."""
+    keys = sorted(buckets)
+    for start in range(0, len(keys), 200):
+        chunk = keys[start:start + 200]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(f"SELECT g.claim_id, c.article_id, g.bucket, g.low, g.high, g.release"
+                          f" FROM claim_agreement g JOIN claims c ON c.id = g.claim_id"
+                          f" WHERE g.bucket IN ({marks})", chunk).fetchall()
+        story = reprints.stories(db, {r[1] for r in rows})
+        by_bucket: dict[str, list[_Member]] = {}
+        for claim_id, article_id, key, low, high, release in rows:
+            by_bucket.setdefault(key, []).append(
+                _Member(claim_id, story.get(article_id, article_id), Decimal(low), Decimal(high), release == "revision"))
+        updates = []
+        for key, members in by_bucket.items():
+            for gid, status, group in _groups(key, members):
+                sources = len({m.story for m in group})
+                updates += [(gid, status, sources, m.claim_id) for m in group]
+        db.executemany("UPDATE claim_agreement SET group_id = ?, status = ?, sources = ? WHERE claim_id = ?", updates)
+
+
+def _close(clusters: list[list[_Member]]) -> bool:
+    """Whether the clusters' values are near enough to be one quantity misreported: values
+    further apart than MAX_SPREAD are more likely two quantities whose difference the words
+    did not show (a country and one of its cities, two quarters) than a conflict."""
+    centres = [sum((m.low + m.high) / 2 for m in c) / len(c) for c in clusters]
+    low, high = min(centres), max(centres)
+    return low > 0 and high <= low * (1 + MAX_SPREAD)
+
+
+def _groups(key: str, members: list[_Member]):
+    clusters = _clusters(members)
+    stories = {m.story for m in members}
+    if len(clusters) == 1:
+        yield group_id(key), ("agree" if len(stories) > 1 else "single"), members
+        return
+    estimate = key.split("|")[3] == "estimate"
+    if len(stories) > 1 and not estimate and not any(m.revision for m in members) and _close(clusters):
+        yield group_id(key), "conflict", members
+        return
+    for cluster in clusters:
+        first = min(m.claim_id for m in cluster)
+        yield (group_id(f"{key}#{first}"), "agree" if len({m.story for m in cluster}) > 1 else "single", cluster)
