@@ -1,243 +1,34 @@
 """Article -> [Claim]: every numeric claim with its sentence, metric, subject, project, period,
-modality and speaker (docs/claims.md says what a claim is).
+modality and speaker (docs/claims.md says what a claim is). This module is the driver.
 
-Per paragraph: quantities (index.claims.quantities.find_quantities), sentences, quotations and their
-speakers, time expressions (index.claims.periods) and project names (index.claims.projects) are found once;
-each quantity is then judged (claim or not) and described. One odd quantity is logged and
-skipped, never raised: the loop survives any paragraph. Cue words live in index/data/*.json.
+Per paragraph: quantities (index.claims.quantities.find_quantities), sentences and quotations
+(index.claims.context), speakers (index.claims.speaker), time expressions (index.claims.periods)
+and project names (index.claims.projects) are found once; each quantity is then judged (claim or
+not, here) and described: project_of (projects), period_of (periods), modality_of (modality),
+speaker_of (speaker), metric and subject (here). One odd quantity is logged and skipped, never
+raised: the loop survives any paragraph. Cue words live in index/data/*.json.
 """
 from __future__ import annotations
 
-import bisect
-import functools
 import logging
 import re
-from dataclasses import dataclass, field
 
-from index import lexicon
+from index.claims.context import (NUMERAL_CHARS, ParagraphContext, claim_filters, clause_end,
+                                  clause_start, inside, quote_spans, sentence_spans)
+from index.claims.modality import carried_modality, modality_of
+from index.claims.periods import Reference, TimeExpr, find_time_expressions, is_deadline, not_a_period, period_of
+from index.claims.projects import canonical_names, find_project_names, project_of
+from index.claims.speaker import _posseg, speaker_of, speech_regions, warm_up  # noqa: F401 - _posseg, warm_up re-exported
 from index.models import Article, Claim, Paragraph, Quantity
-from index.claims.periods import Period, Reference, TimeExpr, find_time_expressions, period_for_current
-from index.claims.projects import canonical_names, find_project_names
+
+__all__ = ["extract_claims", "is_claim", "metric_of", "sentence_spans", "subject_of", "warm_up"]
 
 log = logging.getLogger(__name__)
 
-SENTENCE_END = "。！？；!?;\n"
-CLOSERS = "”’」』\"'）)"
-CLAUSE_END = "，,、：:" + SENTENCE_END
-OPEN_QUOTES = {"“": "”", "「": "」", "『": "』"}
-HAN = re.compile(r"[\u4e00-\u9fff]")
-NUMERAL_CHARS = "0123456789０１２３４５６７８９.零〇一二两三四五六七八九十百千万亿"
-
-
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-# ---------------------------------------------------------------- lexicons, compiled once
-
-
-@functools.cache
-def _filters():
-    d = lexicon.load_json("claim_filters.json")
-    return dict(
-        name_followers=tuple(d["name_followers"]),
-        idiom_re=re.compile(_alt(d["idioms"])),
-        rank_cue_re=re.compile(rf"(?:{_alt(d['rank_cues'])})$"),
-        duration_cue_re=re.compile(rf"(?:{_alt(d['duration_cues'])})[^，。；,;、]{{0,6}}$"),
-        duration_after=tuple(d["duration_after_ok"]),
-        time_followers=tuple(d["time_followers"]),
-        company_re=re.compile(rf"(?:{_alt(d['company_level'])})[^，。；,;]{{0,8}}$"),
-        batch_units=frozenset(d["batch_units"]),
-        slogan_max=int(d["slogan_max_len"]),
-        not_claims=frozenset(d["not_claims"]),
-        reference_before=frozenset(d["reference_before"]),
-        not_claim_units=frozenset(d.get("not_claim_units", ())),
-        occasions=frozenset((u, w) for u, words in d.get("occasion_followers", {}).items() for w in words),
-        counting_units=tuple(d.get("counting_units", ())),
-        abbreviations=frozenset(d.get("place_abbreviations", "")),
-    )
-
-
-@functools.cache
-def _cues():
-    d = lexicon.load_json("modality_cues.json")
-    scope = []   # (regex, modality), matched anywhere before the figure
-    for modality, words in d["scope"].items():
-        scope.append((re.compile(_alt(words)), modality))
-    for modality, patterns in d.get("scope_regex", {}).items():
-        for p in patterns:
-            scope.append((re.compile(p), modality))
-    local = []
-    for modality, words in d["local"].items():
-        local.append((re.compile(rf"(?:{_alt(words)})[^，。；,;]{{0,4}}$"), modality))
-    for modality, patterns in d.get("local_regex", {}).items():
-        for p in patterns:
-            local.append((re.compile(p), modality))
-    return dict(
-        scope=scope, local=local,
-        output_re=re.compile(rf"(?:{_alt(d['project_output'])})[^，。；,;]{{0,4}}$"),
-        later_re=re.compile("|".join(f"(?:{p})" for p in d["project_later"])),
-        done_re=re.compile(_alt(d["project_done"])),
-        disposal_re=re.compile(rf"[^，。；,;]{{0,20}}?(?:{_alt(d['disposal_after_jiang'])})"),
-        reset_re=re.compile(_alt(d["actual_reset"])),
-        trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟|即将)"),
-        trailing_target_re=re.compile(r"[^。；;]*?(?:目标)"),
-    )
-
-
-@functools.cache
-def _speech():
-    d = lexicon.load_json("speech.json")
-    verbs = _alt(d["verbs"])
-    return dict(
-        verb_end_re=re.compile(rf"(?:{verbs})(?:道)?[，,：:]?\s*$"),
-        verb_after_re=re.compile(rf"(?:{verbs})(?:道)?(?=[。，,：:！!]|$)"),
-        indirect_re=re.compile(rf"(?:{verbs})[，,：:](?!\s*[“\"「])"),
-        title_re=re.compile(_alt(d["titles"])),
-        adverbial_re=re.compile(rf"(?:{_alt(d['adverbial_tail'])})+$"),
-        takeover_re=re.compile(_alt(d["takeovers"])),
-        not_persons=frozenset(d["not_persons"]),
-        org_suffixes=tuple(d.get("org_suffixes", ())),
-    )
-
-
-# ---------------------------------------------------------------- paragraph structure
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences as (start, end): split after 。！？；and line ends, closing quotes kept."""
-    spans, start, i, n = [], 0, 0, len(text)
-    while i < n:
-        if text[i] in SENTENCE_END:
-            j = i + 1
-            while j < n and (text[j] in CLOSERS or text[j] in SENTENCE_END):
-                j += 1
-            spans.append((start, j))
-            start = i = j
-            continue
-        i += 1
-    if start < n:
-        spans.append((start, n))
-    return spans or [(0, n)]
-
-
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Quotations as (start, end) including the marks; an unclosed one runs to the end."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        close = OPEN_QUOTES.get(text[i])
-        if close:
-            j = text.find(close, i + 1)
-            j = n if j < 0 else j + 1
-            out.append((i, j))
-            i = j
-            continue
-        i += 1
-    return out
-
-
-def _person_before(chunk: str) -> str | None:
-    """The person named at the end of an attribution chunk (…总经理张茂对记者 -> 张茂)."""
-    sp = _speech()
-    chunk = re.split(r"[，,。；;：:！!？?“”\"]", chunk)[-1]
-    chunk = sp["adverbial_re"].sub("", chunk)
-    # 信心十足地 / 激动地: drop an adverbial ending in 地
-    k = chunk.rfind("地")
-    if k > 0 and len(chunk) - k <= 1:
-        chunk = chunk[:k]
-    titles = list(sp["title_re"].finditer(chunk))
-    cand = chunk[titles[-1].end():] if titles else chunk
-    cand = cand.strip()
-    if cand.endswith(sp["org_suffixes"]) and not titles:
-        return None            # 国资委提到: an organisation speaks, no person
-    if 2 <= len(cand) <= 3 and HAN.fullmatch(cand[0]) and cand not in sp["not_persons"] and all(HAN.match(c) for c in cand):
-        return cand
-    return _jieba_person(cand if titles else chunk)
-
-
-@functools.cache
-def warm_up() -> None:
-    """Load jieba's tagger (speakers' names) now rather than on the first quotation (~1 s)."""
-    _posseg().lcut("张茂说")
-
-
-def _posseg():
-    import jieba.posseg  # noqa: PLC0415 - loaded only when an attribution needs it
-    jieba_logger = logging.getLogger("jieba")
-    jieba_logger.setLevel(logging.WARNING)
-    return jieba.posseg
-
-
-@functools.lru_cache(maxsize=4096)      # one answer per chunk: 他, 大家, 据, 乌克兰方面 recur
-def _jieba_person(chunk: str) -> str | None:
-    if not chunk or len(chunk) > 30:
-        return None
-    try:
-        words = list(_posseg().cut(chunk))
-    except Exception:  # noqa: BLE001 - a tagger hiccup means no speaker, not a failure
-        return None
-    names = [w.word for w in words if w.flag == "nr" and 2 <= len(w.word) <= 4]
-    if names and names[-1] not in _speech()["not_persons"]:
-        return names[-1]
-    return None
-
-
-@dataclass
-class Voice:
-    start: int
-    end: int
-    speaker: str
-
-
-def speech_regions(text: str, sentences, quotes) -> list[Voice]:
-    """Stretches of the paragraph a named person speaks: their quotations, and indirect speech
-    after "X介绍/表示/说，" to the paragraph end unless another source takes over."""
-    sp = _speech()
-    voices: list[Voice] = []
-    starts = [s for s, _ in sentences]
-    for qs, qe in quotes:
-        who = None
-        before = text[max(0, qs - 40):qs]
-        if sp["verb_end_re"].search(before):
-            m = sp["verb_end_re"].search(before)
-            who = _person_before(before[: m.start()])
-        if who is None:
-            # attribution after the quotation, up to the end of its sentence
-            k = bisect.bisect_right(starts, qe - 1) - 1
-            s_end = sentences[k][1] if k >= 0 else len(text)
-            if s_end <= qe:
-                nxt = [e for s, e in sentences if s >= qe]
-                s_end = nxt[0] if nxt else len(text)
-            after = text[qe:min(s_end, qe + 60)]
-            m = sp["verb_after_re"].search(after)
-            if m and not re.search(r"[“「]", after[: m.start()]):
-                who = _person_before(after[: m.start()])
-        if who:
-            voices.append(Voice(qs, qe, who))
-    for m in sp["indirect_re"].finditer(text):
-        who = _person_before(text[max(0, m.start() - 40):m.start()])
-        if not who:
-            continue
-        end = len(text)
-        t = sp["takeover_re"].search(text, m.end())
-        if t:
-            end = t.start()
-        for qs, qe in quotes:      # another quotation takes over
-            if qs >= m.end() and not any(v.start == qs for v in voices if v.speaker == who):
-                end = min(end, qs)
-                break
-        voices.append(Voice(m.end(), end, who))
-    return voices
+TITLE_MARKS = re.compile(r"《[^《》]{0,80}》")
 
 
 # ---------------------------------------------------------------- claim or not
-
-
-def _inside(pos: int, spans) -> tuple[int, int] | None:
-    for s, e in spans:
-        if s <= pos < e:
-            return s, e
-    return None
 
 
 def counted_one(text: str, start: int, unit: str) -> bool:
@@ -248,7 +39,7 @@ def counted_one(text: str, start: int, unit: str) -> bool:
 def is_claim(text: str, q: Quantity, quotes, titles, idioms) -> bool:
     """Spec "Not claims": names, idioms, slogans, codes, indefinite 一, tiers without unit,
     ranks without 排名, durations used as time."""
-    f = _filters()
+    f = claim_filters()
     raw, s, e = q.raw, q.start, q.end
     if not q.unit or not raw:
         return False
@@ -276,9 +67,9 @@ def is_claim(text: str, q: Quantity, quotes, titles, idioms) -> bool:
         return False           # 千亿级, 300亿级: a tier label with no unit
     if after.startswith("大") and raw[-1:] in NUMERAL_CHARS:
         return False
-    if _inside(s, titles):
+    if inside(s, titles):
         return False
-    quote = _inside(s, quotes)
+    quote = inside(s, quotes)
     if quote and quote[1] - quote[0] - 2 <= f["slogan_max"] and not re.search(r"[，。；,;]", text[quote[0]:quote[1]]):
         return False           # “万人进万企”, “8个1”: a slogan in quotation marks
     for m in idioms:
@@ -328,21 +119,7 @@ def _slogan_cell(text: str, s: int, e: int) -> bool:
     return neighbours >= 1
 
 
-# ---------------------------------------------------------------- attributes
-
-
-def _clause_start(text: str, pos: int, floor: int) -> int:
-    i = pos
-    while i > floor and text[i - 1] not in CLAUSE_END:
-        i -= 1
-    return i
-
-
-def _clause_end(text: str, pos: int, ceil: int) -> int:
-    i = pos
-    while i < ceil and text[i] not in CLAUSE_END:
-        i += 1
-    return i
+# ---------------------------------------------------------------- metric and subject
 
 
 METRIC_TRIM = re.compile(r"^(?:其中|全市|全县|全区|全省|共|累计|实现|完成了|取得了|达到|达|为|约|超|已|同比|新增|对|在)+")
@@ -381,68 +158,7 @@ def subject_of(text: str, q_start: int, project: str | None, fallback: str | Non
     return best or fallback
 
 
-# ---------------------------------------------------------------- paragraph context
-
-
-@dataclass
-class ParagraphContext:
-    text: str
-    sentences: list[tuple[int, int]]
-    quotes: list[tuple[int, int]]
-    titles: list[tuple[int, int]]
-    voices: list[Voice]
-    times: list[TimeExpr]
-    names: list[tuple[int, int, str]]
-    topic: str | None
-    quantities: list[Quantity] = field(default_factory=list)
-
-    def sentence_of(self, pos: int) -> tuple[int, int]:
-        starts = [s for s, _ in self.sentences]
-        k = max(0, bisect.bisect_right(starts, pos) - 1)
-        return self.sentences[k]
-
-
-TITLE_MARKS = re.compile(r"《[^《》]{0,80}》")
-ANAPHOR_RE = re.compile(r"(?:^|[，,。；;：:“\s])(?:该|本|此|这个|整个|这一)?(?:一期|二期|三期|四期|首期)?(?:项目|工程)(?![数个量库])")
-BATCH_AFTER = re.compile(r"[^，。；,;]{0,14}?(?:项目|工程)")
-BATCH_BEFORE = re.compile(r"(?:项目|工程)[^，。；,;、]{0,2}$")
-OWN_TOTAL = re.compile(r"(?<!完成)(?<!年度)(?<!当年)(?:总投资|投资总额|投资额|投资|占地面积|占地|建筑面积|总建筑面积|装机容量|装机规模|装机|产能|规模)(?:约为|约|达到|达|为|超过|超|近)?$")
-CARRIED_DIMS = frozenset({"money", "count", "percent", "rank"})   # results, not levels or sizes
-UNTIL_WORDS = ("截至", "截止")
-CARRIED_UNITS = frozenset({"倍"})                                 # 增长4.7倍 is a result too
-CAPACITY_DIMS = frozenset({"mass", "rate", "power", "area"})
-CAPACITY_UNITS = frozenset({"头", "只", "羽", "吨", "千瓦", "兆瓦", "万千瓦"})
-NAME_CONNECT = re.compile(r"^(?:的)?(?:当年|今年|累计|计划|已|一期|二期)?(?:完成|实际|计划|总)?(?:投资|投资额|总投资|占地|占地面积|建筑面积|装机|装机容量|产能|年产能|年产)?(?:约为|约|达到|达|为|超过|超|近)?$")
-
-
-@functools.cache
-def _time_roles():
-    d = lexicon.load_json("period_expressions.json")
-    return dict(
-        comparison_before=tuple(d.get("comparison_before", ())),
-        comparison_after=tuple(d.get("comparison_after", ())),
-        comparison_after_re=[re.compile(p) for p in d.get("comparison_after_regex", ())],
-        deadline_verbs=tuple(d.get("deadline_verbs", ())),
-        deadline_after=tuple(d.get("deadline_after", ())),
-    )
-
-
-def _not_a_period(text: str, t: TimeExpr) -> bool:
-    """A comparison base (比2020年, 较“十三五”时期, 与上年同期相比) or a policy's end date
-    (延至2027年底) is no period of the figures around it."""
-    r = _time_roles()
-    head = text[:t.start].rstrip("“\"")
-    if head.endswith(r["comparison_before"]) or text.startswith(r["comparison_after"], t.end) \
-            or any(rx.match(text[t.end:t.end + 12]) for rx in r["comparison_after_re"]):
-        return True
-    # the verb ends before the expression (延长至2027年) or its 至 opens it (延|至2027年底)
-    return any(head.endswith(w) or (head.endswith(w[:-1]) and t.text.startswith(w[-1]))
-               for w in r["deadline_verbs"])
-
-
-def _deadline(text: str, t: TimeExpr) -> bool:
-    """6月底前, 年底之前: a deadline, which passes no period on to later sentences."""
-    return text.startswith(_time_roles()["deadline_after"], t.end)
+# ---------------------------------------------------------------- driver
 
 
 def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
@@ -456,7 +172,7 @@ def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
         log.debug("speech regions failed in paragraph %s: %s", p.index, err)
         voices = []
     times = [t for t in find_time_expressions(text, ref)
-             if not _inside(t.start, titles) and not _not_a_period(text, t)]
+             if not inside(t.start, titles) and not not_a_period(text, t)]
     topic = None
     for s, e, name in names:
         nxt = text[e:e + 1]
@@ -466,161 +182,6 @@ def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
         topic = name
         break
     return ParagraphContext(text, sentences, quotes, titles, voices, times, names, topic)
-
-
-# ---------------------------------------------------------------- project
-
-
-def project_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int]) -> str | None:
-    text = ctx.text
-    f = _filters()
-    ss, se = sent
-    for s, e, name in ctx.names:            # a. inside the name (康泰三期8.5万吨/年…项目)
-        if s <= q.start and q.end <= e:
-            return name
-    # batch counts: 20个重点项目, 重点项目101个 count projects, they belong to none
-    if q.unit in f["batch_units"] and (BATCH_AFTER.match(text, q.end) or BATCH_BEFORE.search(text, ss, q.start)):
-        return None
-    for s, e, name in ctx.names:            # b. 投资109亿元的清原抽水蓄能电站项目
-        if q.end <= s <= q.end + 1 and text[q.end:s] in ("", "的"):
-            return name
-    clause_start = _clause_start(text, q.start, ss)
-    if f["company_re"].search(text, clause_start, q.start):
-        return None                         # 抚顺特钢目前年产2万吨: the company's, not the project's
-    for s, e, name in ctx.names:            # c. 清原抽蓄一期当年完成投资10亿元
-        if clause_start <= s and e <= q.start and NAME_CONNECT.match(text[e:q.start]):
-            return name
-    # d. the sentence is about a project named at its start
-    first = [(s, e, n) for s, e, n in ctx.names if ss <= s < q.start]
-    if first:
-        s, e, name = first[0]
-        lead = text[ss:s]
-        listed = text[e:e + 1] in ("、", "等", "和") or text[s - 1:s] == "、"
-        if not listed and (not lead or re.fullmatch(r"[^，,。；;]{0,14}[，,]|[^，,。；;]{0,3}(?:投资|总投资)[^，,。；;]{0,12}的|[“\"]", lead)):
-            return name
-    # e. 项目总投资51亿元 / 该项目 / 工程总体进度: the paragraph's project
-    if ctx.topic and ANAPHOR_RE.search(text, max(0, ss - 1), q.start):
-        return ctx.topic
-    return None
-
-
-# ---------------------------------------------------------------- period
-
-
-def _resolve_time(ctx: ParagraphContext, t: TimeExpr) -> Period | None:
-    if t.kind == "current":
-        return period_for_current(ctx.times, t.start)
-    if t.kind == "since" and t.period:
-        # 截至5月底，…今年以来: the span since the start ends on the day named just before
-        ss = ctx.sentence_of(t.start)[0]
-        cut = [x for x in ctx.times if ss <= x.start and x.end <= t.start and x.kind == "day"
-               and x.period and x.text.startswith(UNTIL_WORDS) and t.period[0] <= x.period[1] <= t.period[1]]
-        if cut:
-            return t.period[0], cut[-1].period[1]
-    return t.period
-
-
-def period_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
-              clause: tuple[int, int], para_carry: TimeExpr | None) -> Period | None:
-    text = ctx.text
-    ss, _ = sent
-    before = [t for t in ctx.times if ss <= t.start and t.end <= q.start]
-    if project:
-        if q.dimension in CAPACITY_DIMS or q.unit in CAPACITY_UNITS:
-            return None                 # a project's own capacity or size
-        if q.dimension == "money" and OWN_TOTAL.search(text, max(ss, q.start - 8), q.start):
-            return None                 # a project's own total investment
-        if q.dimension == "duration":
-            return None
-        if before:
-            t = before[-1]
-            between = [x for x in ctx.quantities if t.end <= x.start and x.end <= q.start]
-            if not between:
-                return _resolve_time(ctx, t)
-        return None
-    if before:
-        return _resolve_time(ctx, before[-1])
-    after = [t for t in ctx.times if q.end <= t.start and t.end <= clause[1]]
-    if after:
-        return _resolve_time(ctx, after[0])
-    if para_carry is not None and (q.dimension in CARRIED_DIMS or q.unit in CARRIED_UNITS):
-        return _resolve_time(ctx, para_carry)
-    return None
-
-
-# ---------------------------------------------------------------- modality
-
-
-def _scope_cue(text: str, start: int, end: int, quotes=(), at: int | None = None):
-    """The leftmost scope cue in text[start:end] (the outer one wins); a cue inside a quotation
-    that does not hold the figure at `at` (“谋划储备一批”) governs nothing outside it."""
-    cues = _cues()
-    best = None
-    for rx, modality in cues["scope"]:
-        for m in rx.finditer(text, start, end):
-            quote = _inside(m.start(), quotes)
-            if quote and not (at is not None and quote[0] <= at < quote[1]):
-                continue
-            if modality == "plan" and m.group(0) == "将" and (
-                    cues["disposal_re"].match(text, m.end()) or text[m.end():m.end() + 1] in set("近来军士领帅")):
-                continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), modality, m.end())
-            break
-    if best is None:
-        return None
-    return best[0], best[1], best[2]
-
-
-def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
-                clause: tuple[int, int], carry: str | None) -> str:
-    text = ctx.text
-    cues = _cues()
-    ss, se = sent
-    cue = _scope_cue(text, ss, q.start, ctx.quotes, q.start)
-    if cue and q.dimension == "rank" and cue[1] == "plan":
-        cue = None                      # 年度计划投资排名第三: a standing is a fact
-    if cue:
-        pos, modality, cue_end = cue
-        # 目前年产2万吨 after 建成后: the present state is stated as fact
-        if cues["reset_re"].search(text, max(cue_end, clause[0]), q.start) and modality != "target":
-            return "actual"
-        return modality
-    for rx, modality in cues["local"]:
-        if rx.search(text, clause[0], q.start):
-            return modality
-    if project and cues["output_re"].search(text, clause[0], q.start):
-        return "forecast"
-    if project:
-        rest = text[q.end:se]
-        later = cues["later_re"].search(rest)
-        done = cues["done_re"].search(rest)
-        if later and (not done or later.start() < done.start()):
-            return "plan"
-        if done:
-            return "actual"
-    if cues["trailing_plan_re"].match(text, q.end):
-        return "plan"
-    if carry:
-        return carry
-    if cues["trailing_target_re"].match(text, q.end, se):
-        return "target"
-    return "actual"
-
-
-# ---------------------------------------------------------------- speaker
-
-
-def speaker_of(ctx: ParagraphContext, q: Quantity) -> str | None:
-    best = None
-    for v in ctx.voices:
-        if v.start <= q.start < v.end:
-            if best is None or v.start >= best.start:
-                best = v
-    return best.speaker if best else None
-
-
-# ---------------------------------------------------------------- driver
 
 
 def _default_finder():
@@ -684,22 +245,6 @@ def _share_restated_periods(claims: list[Claim], kinds: dict[int, str]) -> None:
                 c.period = periods.pop()
 
 
-def _carried_modality(ctx: ParagraphContext, sent: tuple[int, int]) -> str | None:
-    """The scope cue a sentence inherits over semicolons (计划实施…；推进…；对…12条)."""
-    k = ctx.sentences.index(sent) if sent in ctx.sentences else 0
-    if any(sent[0] <= t.start < sent[1] for t in ctx.times if t.kind != "current"):
-        return None
-    while k > 0:
-        s0, e0 = ctx.sentences[k - 1]
-        if ctx.text[e0 - 1:e0] not in "；;":
-            return None
-        cue = _scope_cue(ctx.text, s0, e0, ctx.quotes)
-        if cue:
-            return cue[1]
-        k -= 1
-    return None
-
-
 def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[Claim]:
     text = p.text
     if not text or not any(c in NUMERAL_CHARS for c in text):
@@ -713,7 +258,7 @@ def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[
         return []
     ctx = _paragraph_context(p, ref, names)
     ctx.quantities = quantities
-    idioms = [m.span() for m in _filters()["idiom_re"].finditer(text)]
+    idioms = [m.span() for m in claim_filters()["idiom_re"].finditer(text)]
     out = []
     carry_time: TimeExpr | None = None
     carry_modality: str | None = None
@@ -727,13 +272,13 @@ def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[
                 # what earlier sentences of the paragraph pass on to this one: their last time
                 # expression, and across a semicolon their modality cue
                 # 目前 after the dates of earlier sentences turns the passage to the present
-                prior = [t for t in ctx.times if t.end <= sent[0] and not _deadline(text, t)]
+                prior = [t for t in ctx.times if t.end <= sent[0] and not is_deadline(text, t)]
                 carry_time = prior[-1] if prior else None
-                carry_modality = _carried_modality(ctx, sent)
+                carry_modality = carried_modality(ctx, sent)
                 last_sent = sent
             if not is_claim(text, q, ctx.quotes, ctx.titles, idioms):
                 continue
-            clause = (_clause_start(text, q.start, sent[0]), _clause_end(text, q.end, sent[1]))
+            clause = (clause_start(text, q.start, sent[0]), clause_end(text, q.end, sent[1]))
             project = project_of(ctx, q, sent)
             period = period_of(ctx, q, sent, project, clause, carry_time)
             modality = modality_of(ctx, q, sent, project, clause, carry_modality)

@@ -13,7 +13,13 @@ import functools
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from index import lexicon
+
+if TYPE_CHECKING:
+    from index.claims.context import ParagraphContext
+    from index.models import Quantity
 
 Period = tuple[dt.date, dt.date]
 
@@ -245,3 +251,85 @@ def period_for_current(exprs: list[TimeExpr], before: int) -> Period | None:
         if e.end <= before and e.kind == "day" and e.period:
             day = e.period
     return day
+
+
+
+# ---------------------------------------------------------------- which expression governs a figure
+
+OWN_TOTAL = re.compile(r"(?<!完成)(?<!年度)(?<!当年)(?:总投资|投资总额|投资额|投资|占地面积|占地|建筑面积|总建筑面积|装机容量|装机规模|装机|产能|规模)(?:约为|约|达到|达|为|超过|超|近)?$")
+CARRIED_DIMS = frozenset({"money", "count", "percent", "rank"})   # results, not levels or sizes
+UNTIL_WORDS = ("截至", "截止")
+CARRIED_UNITS = frozenset({"倍"})                                 # 增长4.7倍 is a result too
+CAPACITY_DIMS = frozenset({"mass", "rate", "power", "area"})
+CAPACITY_UNITS = frozenset({"头", "只", "羽", "吨", "千瓦", "兆瓦", "万千瓦"})
+
+
+@functools.cache
+def _time_roles():
+    d = lexicon.load_json("period_expressions.json")
+    return dict(
+        comparison_before=tuple(d.get("comparison_before", ())),
+        comparison_after=tuple(d.get("comparison_after", ())),
+        comparison_after_re=[re.compile(p) for p in d.get("comparison_after_regex", ())],
+        deadline_verbs=tuple(d.get("deadline_verbs", ())),
+        deadline_after=tuple(d.get("deadline_after", ())),
+    )
+
+
+def not_a_period(text: str, t: TimeExpr) -> bool:
+    """A comparison base (比2020年, 较“十三五”时期, 与上年同期相比) or a policy's end date
+    (延至2027年底) is no period of the figures around it."""
+    r = _time_roles()
+    head = text[:t.start].rstrip("“\"")
+    if head.endswith(r["comparison_before"]) or text.startswith(r["comparison_after"], t.end) \
+            or any(rx.match(text[t.end:t.end + 12]) for rx in r["comparison_after_re"]):
+        return True
+    # the verb ends before the expression (延长至2027年) or its 至 opens it (延|至2027年底)
+    return any(head.endswith(w) or (head.endswith(w[:-1]) and t.text.startswith(w[-1]))
+               for w in r["deadline_verbs"])
+
+
+def is_deadline(text: str, t: TimeExpr) -> bool:
+    """6月底前, 年底之前: a deadline, which passes no period on to later sentences."""
+    return text.startswith(_time_roles()["deadline_after"], t.end)
+
+
+def _resolve_time(ctx: ParagraphContext, t: TimeExpr) -> Period | None:
+    if t.kind == "current":
+        return period_for_current(ctx.times, t.start)
+    if t.kind == "since" and t.period:
+        # 截至5月底，…今年以来: the span since the start ends on the day named just before
+        ss = ctx.sentence_of(t.start)[0]
+        cut = [x for x in ctx.times if ss <= x.start and x.end <= t.start and x.kind == "day"
+               and x.period and x.text.startswith(UNTIL_WORDS) and t.period[0] <= x.period[1] <= t.period[1]]
+        if cut:
+            return t.period[0], cut[-1].period[1]
+    return t.period
+
+
+def period_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
+              clause: tuple[int, int], para_carry: TimeExpr | None) -> Period | None:
+    text = ctx.text
+    ss, _ = sent
+    before = [t for t in ctx.times if ss <= t.start and t.end <= q.start]
+    if project:
+        if q.dimension in CAPACITY_DIMS or q.unit in CAPACITY_UNITS:
+            return None                 # a project's own capacity or size
+        if q.dimension == "money" and OWN_TOTAL.search(text, max(ss, q.start - 8), q.start):
+            return None                 # a project's own total investment
+        if q.dimension == "duration":
+            return None
+        if before:
+            t = before[-1]
+            between = [x for x in ctx.quantities if t.end <= x.start and x.end <= q.start]
+            if not between:
+                return _resolve_time(ctx, t)
+        return None
+    if before:
+        return _resolve_time(ctx, before[-1])
+    after = [t for t in ctx.times if q.end <= t.start and t.end <= clause[1]]
+    if after:
+        return _resolve_time(ctx, after[0])
+    if para_carry is not None and (q.dimension in CARRIED_DIMS or q.unit in CARRIED_UNITS):
+        return _resolve_time(ctx, para_carry)
+    return None

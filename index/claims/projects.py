@@ -15,7 +15,14 @@ from __future__ import annotations
 import functools
 import re
 
+from typing import TYPE_CHECKING
+
 from index import lexicon
+from index.claims.context import claim_filters, clause_start
+
+if TYPE_CHECKING:
+    from index.claims.context import ParagraphContext
+    from index.models import Quantity
 
 PUNCT = set("，,。、；;：:！!？?“”\"‘’'《》〈〉()（）[]【】 \t\n\r　—…·|")
 MAX_NAME = 40
@@ -239,3 +246,45 @@ def canonical_names(names) -> dict[str, str]:
                     best = other
         out[n] = best
     return out
+
+
+
+# ---------------------------------------------------------------- which project a figure belongs to
+
+ANAPHOR_RE = re.compile(r"(?:^|[，,。；;：:“\s])(?:该|本|此|这个|整个|这一)?(?:一期|二期|三期|四期|首期)?(?:项目|工程)(?![数个量库])")
+BATCH_AFTER = re.compile(r"[^，。；,;]{0,14}?(?:项目|工程)")
+BATCH_BEFORE = re.compile(r"(?:项目|工程)[^，。；,;、]{0,2}$")
+NAME_CONNECT = re.compile(r"^(?:的)?(?:当年|今年|累计|计划|已|一期|二期)?(?:完成|实际|计划|总)?(?:投资|投资额|总投资|占地|占地面积|建筑面积|装机|装机容量|产能|年产能|年产)?(?:约为|约|达到|达|为|超过|超|近)?$")
+
+
+def project_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int]) -> str | None:
+    text = ctx.text
+    f = claim_filters()
+    ss, se = sent
+    for s, e, name in ctx.names:            # a. inside the name (康泰三期8.5万吨/年…项目)
+        if s <= q.start and q.end <= e:
+            return name
+    # batch counts: 20个重点项目, 重点项目101个 count projects, they belong to none
+    if q.unit in f["batch_units"] and (BATCH_AFTER.match(text, q.end) or BATCH_BEFORE.search(text, ss, q.start)):
+        return None
+    for s, e, name in ctx.names:            # b. 投资109亿元的清原抽水蓄能电站项目
+        if q.end <= s <= q.end + 1 and text[q.end:s] in ("", "的"):
+            return name
+    c0 = clause_start(text, q.start, ss)
+    if f["company_re"].search(text, c0, q.start):
+        return None                         # 抚顺特钢目前年产2万吨: the company's, not the project's
+    for s, e, name in ctx.names:            # c. 清原抽蓄一期当年完成投资10亿元
+        if c0 <= s and e <= q.start and NAME_CONNECT.match(text[e:q.start]):
+            return name
+    # d. the sentence is about a project named at its start
+    first = [(s, e, n) for s, e, n in ctx.names if ss <= s < q.start]
+    if first:
+        s, e, name = first[0]
+        lead = text[ss:s]
+        listed = text[e:e + 1] in ("、", "等", "和") or text[s - 1:s] == "、"
+        if not listed and (not lead or re.fullmatch(r"[^，,。；;]{0,14}[，,]|[^，,。；;]{0,3}(?:投资|总投资)[^，,。；;]{0,12}的|[“\"]", lead)):
+            return name
+    # e. 项目总投资51亿元 / 该项目 / 工程总体进度: the paragraph's project
+    if ctx.topic and ANAPHOR_RE.search(text, max(0, ss - 1), q.start):
+        return ctx.topic
+    return None

@@ -1,0 +1,115 @@
+"""Whether a figure is done, planned, targeted or forecast (spec: Conventions, modality): the cue
+governing its clause, the outer one winning. Cue words are data (data/modality_cues.json).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+from index import lexicon
+from index.claims.context import alt, inside
+
+if TYPE_CHECKING:
+    from index.claims.context import ParagraphContext
+    from index.models import Quantity
+
+
+@functools.cache
+def _cues():
+    d = lexicon.load_json("modality_cues.json")
+    scope = []   # (regex, modality), matched anywhere before the figure
+    for modality, words in d["scope"].items():
+        scope.append((re.compile(alt(words)), modality))
+    for modality, patterns in d.get("scope_regex", {}).items():
+        for p in patterns:
+            scope.append((re.compile(p), modality))
+    local = []
+    for modality, words in d["local"].items():
+        local.append((re.compile(rf"(?:{alt(words)})[^，。；,;]{{0,4}}$"), modality))
+    for modality, patterns in d.get("local_regex", {}).items():
+        for p in patterns:
+            local.append((re.compile(p), modality))
+    return dict(
+        scope=scope, local=local,
+        output_re=re.compile(rf"(?:{alt(d['project_output'])})[^，。；,;]{{0,4}}$"),
+        later_re=re.compile("|".join(f"(?:{p})" for p in d["project_later"])),
+        done_re=re.compile(alt(d["project_done"])),
+        disposal_re=re.compile(rf"[^，。；,;]{{0,20}}?(?:{alt(d['disposal_after_jiang'])})"),
+        reset_re=re.compile(alt(d["actual_reset"])),
+        trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟|即将)"),
+        trailing_target_re=re.compile(r"[^。；;]*?(?:目标)"),
+    )
+
+
+def _scope_cue(text: str, start: int, end: int, quotes=(), at: int | None = None):
+    """The leftmost scope cue in text[start:end] (the outer one wins); a cue inside a quotation
+    that does not hold the figure at `at` (“谋划储备一批”) governs nothing outside it."""
+    cues = _cues()
+    best = None
+    for rx, modality in cues["scope"]:
+        for m in rx.finditer(text, start, end):
+            quote = inside(m.start(), quotes)
+            if quote and not (at is not None and quote[0] <= at < quote[1]):
+                continue
+            if modality == "plan" and m.group(0) == "将" and (
+                    cues["disposal_re"].match(text, m.end()) or text[m.end():m.end() + 1] in set("近来军士领帅")):
+                continue
+            if best is None or m.start() < best[0]:
+                best = (m.start(), modality, m.end())
+            break
+    if best is None:
+        return None
+    return best[0], best[1], best[2]
+
+
+def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
+                clause: tuple[int, int], carry: str | None) -> str:
+    text = ctx.text
+    cues = _cues()
+    ss, se = sent
+    cue = _scope_cue(text, ss, q.start, ctx.quotes, q.start)
+    if cue and q.dimension == "rank" and cue[1] == "plan":
+        cue = None                      # 年度计划投资排名第三: a standing is a fact
+    if cue:
+        pos, modality, cue_end = cue
+        # 目前年产2万吨 after 建成后: the present state is stated as fact
+        if cues["reset_re"].search(text, max(cue_end, clause[0]), q.start) and modality != "target":
+            return "actual"
+        return modality
+    for rx, modality in cues["local"]:
+        if rx.search(text, clause[0], q.start):
+            return modality
+    if project and cues["output_re"].search(text, clause[0], q.start):
+        return "forecast"
+    if project:
+        rest = text[q.end:se]
+        later = cues["later_re"].search(rest)
+        done = cues["done_re"].search(rest)
+        if later and (not done or later.start() < done.start()):
+            return "plan"
+        if done:
+            return "actual"
+    if cues["trailing_plan_re"].match(text, q.end):
+        return "plan"
+    if carry:
+        return carry
+    if cues["trailing_target_re"].match(text, q.end, se):
+        return "target"
+    return "actual"
+
+
+def carried_modality(ctx: ParagraphContext, sent: tuple[int, int]) -> str | None:
+    """The scope cue a sentence inherits over semicolons (计划实施…；推进…；对…12条)."""
+    k = ctx.sentences.index(sent) if sent in ctx.sentences else 0
+    if any(sent[0] <= t.start < sent[1] for t in ctx.times if t.kind != "current"):
+        return None
+    while k > 0:
+        s0, e0 = ctx.sentences[k - 1]
+        if ctx.text[e0 - 1:e0] not in "；;":
+            return None
+        cue = _scope_cue(ctx.text, s0, e0, ctx.quotes)
+        if cue:
+            return cue[1]
+        k -= 1
+    return None
