@@ -7,6 +7,7 @@ Also the claim-filter lexicon (data/claim_filters.json), which both the claim-or
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ def claim_filters():
         occasions=frozenset((u, w) for u, words in d.get("occasion_followers", {}).items() for w in words),
         counting_units=tuple(d.get("counting_units", ())),
         abbreviations=frozenset(d.get("place_abbreviations", "")),
+        subject_leads=frozenset(d.get("subject_leads", ())),
     )
 
 
@@ -116,7 +118,11 @@ class ParagraphContext:
     times: list[TimeExpr]
     names: list[tuple[int, int, str]]
     topic: str | None
+    story_topic: str | None = None          # the project of the paragraph's story (index.claims.article)
+    article_names: tuple = ()               # every project name of the article, longest forms
+    anaphors: list = field(default_factory=list)    # 该项目, 该路段, 目前平台 … spans
     quantities: list[Quantity] = field(default_factory=list)
+    published: dt.date | None = None
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         starts = [s for s, _ in self.sentences]

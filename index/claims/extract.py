@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import re
 
+from index.claims import article as article_pass
 from index.claims.context import (NUMERAL_CHARS, ParagraphContext, claim_filters, clause_end,
                                   clause_start, inside, quote_spans, sentence_spans)
 from index.claims.modality import carried_modality, modality_of
 from index.claims.periods import Reference, TimeExpr, find_time_expressions, is_deadline, not_a_period, period_of
 from index.claims.projects import canonical_names, find_project_names, project_of
+from index.claims.works import anaphor_spans
 from index.claims.speaker import _posseg, speaker_of, speech_regions, warm_up  # noqa: F401 - _posseg, warm_up re-exported
 from index.models import Article, Claim, Paragraph, Quantity
 
@@ -181,7 +183,8 @@ def _paragraph_context(p: Paragraph, ref: Reference, names) -> ParagraphContext:
             continue
         topic = name
         break
-    return ParagraphContext(text, sentences, quotes, titles, voices, times, names, topic)
+    return ParagraphContext(text, sentences, quotes, titles, voices, times, names, topic,
+                            anaphors=anaphor_spans(text))
 
 
 def _default_finder():
@@ -213,15 +216,27 @@ def extract_claims(article: Article, find_quantities=None) -> list[Claim]:
     except Exception:  # noqa: BLE001
         canon = {}
     claims: list[Claim] = []
+    timed: set[int] = set()
+    try:
+        stories = article_pass.story_topics(paragraphs, names_by_par)
+    except Exception as err:  # noqa: BLE001
+        log.debug("story topics failed: %s", err)
+        stories = {}
+    names = tuple(dict.fromkeys(canon.values()))
     for p in paragraphs:
         try:
-            claims.extend(_paragraph_claims(p, ref, names_by_par.get(p.index, []), canon, find))
+            claims.extend(_paragraph_claims(p, ref, names_by_par.get(p.index, []), canon, find, timed,
+                                            stories.get(p.index), names))
         except Exception as err:  # noqa: BLE001 - one paragraph must not sink the article
             log.warning("paragraph %s of %r skipped: %s", p.index, getattr(article, "id", None), err)
     try:
         _share_restated_periods(claims, {p.index: p.kind for p in paragraphs})
     except Exception as err:  # noqa: BLE001
         log.debug("restatement pass failed: %s", err)
+    try:
+        article_pass.carry_release_periods(claims, {p.index: p.kind for p in paragraphs}, timed)
+    except Exception as err:  # noqa: BLE001
+        log.debug("release periods failed: %s", err)
     return claims
 
 
@@ -245,7 +260,9 @@ def _share_restated_periods(claims: list[Claim], kinds: dict[int, str]) -> None:
                 c.period = periods.pop()
 
 
-def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[Claim]:
+def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find, timed: set[int],
+                      story_topic: str | None = None, article_names: tuple = ()) -> list[Claim]:
+    """The claims of one paragraph; adds its index to `timed` when it has a time expression."""
     text = p.text
     if not text or not any(c in NUMERAL_CHARS for c in text):
         return []
@@ -258,6 +275,11 @@ def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find) -> list[
         return []
     ctx = _paragraph_context(p, ref, names)
     ctx.quantities = quantities
+    ctx.published = ref.published
+    ctx.story_topic = story_topic
+    ctx.article_names = article_names
+    if ctx.times:
+        timed.add(p.index)
     idioms = [m.span() for m in claim_filters()["idiom_re"].finditer(text)]
     out = []
     carry_time: TimeExpr | None = None

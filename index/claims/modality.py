@@ -39,6 +39,9 @@ def _cues():
         reset_re=re.compile(alt(d["actual_reset"])),
         trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟|即将)"),
         trailing_target_re=re.compile(r"[^。；;]*?(?:目标)"),
+        trailing_forecast_re=re.compile(r"[^，,。；;、]{0,10}?预计"),
+        effect_re=re.compile(alt(d.get("effect_verbs", ()))),
+        not_after=tuple(d.get("cue_not_after", ())),
     )
 
 
@@ -55,6 +58,8 @@ def _scope_cue(text: str, start: int, end: int, quotes=(), at: int | None = None
             if modality == "plan" and m.group(0) == "将" and (
                     cues["disposal_re"].match(text, m.end()) or text[m.end():m.end() + 1] in set("近来军士领帅")):
                 continue
+            if text.endswith(cues["not_after"], 0, m.start()):
+                continue                # 比计划提前9个月: the plan is a comparison base
             if best is None or m.start() < best[0]:
                 best = (m.start(), modality, m.end())
             break
@@ -76,6 +81,8 @@ def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], proje
         # 目前年产2万吨 after 建成后: the present state is stated as fact
         if cues["reset_re"].search(text, max(cue_end, clause[0]), q.start) and modality != "target":
             return "actual"
+        if modality == "plan" and text[pos:cue_end] == "将" and cues["effect_re"].search(text, cue_end, clause[1]):
+            return "forecast"           # 将使…增长2.8%: what will follow, not a step someone takes
         return modality
     for rx, modality in cues["local"]:
         if rx.search(text, clause[0], q.start):
@@ -92,10 +99,14 @@ def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], proje
             return "actual"
     if cues["trailing_plan_re"].match(text, q.end):
         return "plan"
+    if cues["trailing_forecast_re"].match(text, q.end):
+        return "forecast"
     if carry:
         return carry
-    if cues["trailing_target_re"].match(text, q.end, se):
-        return "target"
+    m = cues["trailing_target_re"].match(text, q.end, se)
+    if m and not cues["reset_re"].search(text, clause[0], q.start) \
+            and not any(rx.search(text, q.end, m.end() - 2) for rx, _ in cues["scope"]):
+        return "target"             # …项目500个……定下具体目标, unless a present state or another cue
     return "actual"
 
 

@@ -27,6 +27,7 @@ Period = tuple[dt.date, dt.date]
 # "current" (目前, 如今: the day named earlier in the paragraph), "since" (今年以来).
 KINDS = ("span", "day", "current", "since")
 
+NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿"
 CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
              "十一": 11, "十二": 12}
 
@@ -95,14 +96,20 @@ def _table():
             rf"|前(?P<first_n>{month})个?月"
             rf"|(?P<md_m>{month})月(?P<md_d>[0-3]?\d)[日号]"
             rf"|(?P<mend>{month})月(?:底|末)"
-            rf"|(?P<mon>{month})月份?(?![\d日号份一二三四五六七八九十]))")
+            rf"|(?P<mon>{month})月(?:份|初)?(?![\d日号份一二三四五六七八九十]))")
     words = [*data["plan_periods"], *data["since_starts"], *data["current_words"], *data["until_words"],
              *data["to_year_words"], *data["relative_years"], *parts]
     first = set("0123456789一二三四五六七八九十“\"前") | {w[0] for w in words}
     # every group is optional, so a lookahead on the first character keeps the scan linear
+    first |= set("本上这周星礼")
+    cn_count = r"(?:[1-9][0-9]?|十[一二三四五六七八九]?|[二两三四五六七八九]十?[一二三四五六七八九]?)"
+    weekdays = _alt(data["weekdays"])
     pattern = re.compile(
         rf"(?=[{re.escape(''.join(sorted(first)))}])"
         rf"(?:(?P<plan>[“\"]?(?:{_alt(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
+        rf"|(?<![0-9{NUMERAL_CHARS}])(?P<years_back>{cn_count})年(?:来|间)"
+        rf"|(?<![0-9月.])(?P<dom>[1-9]|[12][0-9]|3[01])[日号](?![内均线起以前后之])"
+        rf"|(?P<week>{_alt(data['week_prefixes'])})?(?:周|星期|礼拜)(?P<wd>{weekdays})(?![末刊报年])"
         rf"|(?P<since_fixed>{_alt(data['since_starts'])})"
         rf"|(?P<current>{_alt(data['current_words'])})"
         rf"|(?P<until>{_alt(data['until_words'])})?(?P<to>{_alt(data['to_year_words'])})?"
@@ -130,6 +137,11 @@ def find_time_expressions(text: str, ref: Reference | None = None) -> list[TimeE
             expr = None
         if expr is not None and here is not ref and expr.kind == "since":
             expr = _resolve(m, ref, data, parts)
+        if expr is not None and out and expr.start < out[-1].end:
+            continue                 # inside a range already read (3月1日至5日)
+        if expr is not None and out and (joined := _joined_range(out[-1], expr, text or "", data, ref)):
+            out[-1] = joined
+            continue
         if expr is not None:
             out.append(expr)
             if m.group("y") and not (m.group("to") or m.group("until") or m.group("since")):
@@ -150,6 +162,32 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
         return TimeExpr(start, end, text, "since", (dt.date(ref.published.year, 1, 1), ref.published))
     if m.group("current"):
         return TimeExpr(start, end, text, "current", None)
+    if m.group("years_back"):
+        # 十年来 / 五年间: the N years up to the publication date
+        n = _count(m.group("years_back"))
+        if ref.published is None or not n:
+            return TimeExpr(start, end, text, "since", None)
+        return TimeExpr(start, end, text, "since", (dt.date(ref.published.year - n, 1, 1), ref.published))
+    if m.group("dom"):
+        # 30日 alone: that day of the publication month (of the month before when still to come)
+        if ref.published is None:
+            return TimeExpr(start, end, text, "day", None)
+        day, pub = int(m.group("dom")), ref.published
+        month_start = pub.replace(day=1)
+        if day > pub.day:
+            month_start = (month_start - dt.timedelta(days=1)).replace(day=1)
+        if day > calendar.monthrange(month_start.year, month_start.month)[1]:
+            return None
+        return TimeExpr(start, end, text, "day", (month_start.replace(day=day),) * 2)
+    if m.group("wd"):
+        # 周四 / 上周一: that weekday in the publication week (the week before with 上)
+        if ref.published is None:
+            return TimeExpr(start, end, text, "day", None)
+        pub = ref.published
+        wanted = data["weekdays"][m.group("wd")]
+        day = pub - dt.timedelta(days=pub.weekday() - wanted)
+        day -= dt.timedelta(days=7 * data["week_prefixes"].get(m.group("week") or "", 0))
+        return TimeExpr(start, end, text, "day", (day, day))
 
     if m.group("y"):
         year = int(m.group("y"))
@@ -202,6 +240,11 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
     else:
         return None
 
+    if period is not None and not year_known and ref.published is not None \
+            and (period[0] - ref.published).days > data["past_year_after_days"]:
+        # 12月 in a January article: months still far ahead are last year's
+        period = tuple(_year_back(d) for d in period)
+
     tail = m.string[end:end + 2]
     if kind == "day" and period is not None and g("md_m"):
         more = _day_range(m.string, end, period[0], data)
@@ -231,6 +274,35 @@ def _resolve(m: re.Match, ref: Reference, data, parts) -> TimeExpr | None:
     return TimeExpr(start, end, text, kind, period)
 
 
+def _joined_range(a: TimeExpr, b: TimeExpr, text: str, data, ref: Reference) -> TimeExpr | None:
+    """自2026年7月6日起至2026年10月5日止, 2025年9月至2026年3月: one span from a's start to b's end."""
+    gap = text[a.end:b.start]
+    if gap not in ("", "起", "开始") or not b.text.startswith(tuple(data["range_dashes"])):
+        return None
+    if a.period is None or b.period is None or a.kind == "current":
+        return None
+    first = a.period[0]
+    last = b.period[1]
+    if last < first:
+        return None
+    end = b.end + 1 if text[b.end:b.end + 1] == "止" else b.end
+    return TimeExpr(a.start, end, text[a.start:end], "span", (first, last))
+
+
+def _year_back(d: dt.date) -> dt.date:
+    return d.replace(year=d.year - 1, day=min(d.day, calendar.monthrange(d.year - 1, d.month)[1]))
+
+
+def _count(s: str) -> int | None:
+    """1..99 in digits or Chinese numerals (十, 二十, 三十五)."""
+    if s.isdigit():
+        return int(s)
+    if "十" not in s:
+        return CN_DIGITS.get(s)
+    tens, _, units = s.partition("十")
+    return (CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (CN_DIGITS.get(units, 0) if units else 0)
+
+
 def _day_range(text: str, end: int, first: dt.date, data) -> tuple[dt.date, int] | None:
     """A day range continuing at `end` (8月23日—25日): its last day, in the first day's month, and
     the range's end offset; None when none follows or the day does not exist."""
@@ -244,11 +316,14 @@ def _day_range(text: str, end: int, first: dt.date, data) -> tuple[dt.date, int]
         return None
 
 
-def period_for_current(exprs: list[TimeExpr], before: int) -> Period | None:
-    """目前 / 如今: the last day named before offset `before` in the paragraph, else None."""
+def period_for_current(exprs: list[TimeExpr], before: int, published: dt.date | None = None) -> Period | None:
+    """目前 / 如今: the last day named before offset `before` in the paragraph, else None; with a
+    publication date, a day more than a year before it is history (1950年5月22日), not now."""
     day = None
     for e in exprs:
         if e.end <= before and e.kind == "day" and e.period:
+            if published is not None and (published - e.period[0]).days > 366:
+                continue
             day = e.period
     return day
 
@@ -296,7 +371,7 @@ def is_deadline(text: str, t: TimeExpr) -> bool:
 
 def _resolve_time(ctx: ParagraphContext, t: TimeExpr) -> Period | None:
     if t.kind == "current":
-        return period_for_current(ctx.times, t.start)
+        return period_for_current(ctx.times, t.start, ctx.published)
     if t.kind == "since" and t.period:
         # 截至5月底，…今年以来: the span since the start ends on the day named just before
         ss = ctx.sentence_of(t.start)[0]

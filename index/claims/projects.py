@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
+from index.claims.works import COUNT_AFTER, is_section_of, work_names
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -169,7 +170,9 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
             if _valid(name, t, described=True):
                 found.append((s, e, name))
 
-    return _dedupe(found)
+    found.extend(work_names(text))
+    # 运营管理项目220余个: a category being counted, not a name
+    return _dedupe([f for f in found if not COUNT_AFTER.match(text, f[1])])
 
 
 def _left_start_list(text: str, end: int, t) -> int:
@@ -240,7 +243,8 @@ def canonical_names(names) -> dict[str, str]:
         if len(b) >= 3:
             for other in names:
                 ob = base_name(other)
-                if other == n or _strip_phase(other) != other or len(other) <= len(best):
+                if other == n or _strip_phase(other) != other or len(other) <= len(best) \
+                        or is_section_of(n, other):
                     continue
                 if b in ob or _abbreviates(b, ob):
                     best = other
@@ -251,7 +255,6 @@ def canonical_names(names) -> dict[str, str]:
 
 # ---------------------------------------------------------------- which project a figure belongs to
 
-ANAPHOR_RE = re.compile(r"(?:^|[，,。；;：:“\s])(?:该|本|此|这个|整个|这一)?(?:一期|二期|三期|四期|首期)?(?:项目|工程)(?![数个量库])")
 BATCH_AFTER = re.compile(r"[^，。；,;]{0,14}?(?:项目|工程)")
 BATCH_BEFORE = re.compile(r"(?:项目|工程)[^，。；,;、]{0,2}$")
 NAME_CONNECT = re.compile(r"^(?:的)?(?:当年|今年|累计|计划|已|一期|二期)?(?:完成|实际|计划|总)?(?:投资|投资额|总投资|占地|占地面积|建筑面积|装机|装机容量|产能|年产能|年产)?(?:约为|约|达到|达|为|超过|超|近)?$")
@@ -281,10 +284,57 @@ def project_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int]) -> str
     if first:
         s, e, name = first[0]
         lead = text[ss:s]
-        listed = text[e:e + 1] in ("、", "等", "和") or text[s - 1:s] == "、"
-        if not listed and (not lead or re.fullmatch(r"[^，,。；;]{0,14}[，,]|[^，,。；;]{0,3}(?:投资|总投资)[^，,。；;]{0,12}的|[“\"]", lead)):
+        if not _listed(text, s, e) and (not lead or re.fullmatch(r"[^，,。；;]{0,14}[，,]|[^，,。；;]{0,3}(?:投资|总投资)[^，,。；;]{0,12}的|[“\"]", lead)
+                                        or TIME_LEAD.fullmatch(lead)):
             return name
-    # e. 项目总投资51亿元 / 该项目 / 工程总体进度: the paragraph's project
-    if ctx.topic and ANAPHOR_RE.search(text, max(0, ss - 1), q.start):
-        return ctx.topic
-    return None
+    # d2. a later clause opens with the project (…，几内亚博法项目作为…，2025年…增长55.3%;
+    # 借助亚吉铁路的畅通运行，…13个): it holds the rest of the sentence
+    subject = _clause_subject(text, ctx.names, ss, q.start)
+    if subject:
+        return subject
+    # e. 项目总投资51亿元 / 该项目 / 该路段 / 目前平台: the paragraph's project, else its story's
+    topic = ctx.topic or ctx.story_topic
+    if topic and any(ss <= a < q.start for a, _ in ctx.anaphors):
+        return topic
+    # f. 金阳至宁南从4小时缩至2.5小时: a route whose ends name a section of the article (金宁段)
+    return route_project(text[c0:q.start], ctx.article_names)
+
+
+ROUTE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:至|到)([\u4e00-\u9fff]{2,4}?)(?=的|从|由|[\u4e00-\u9fff]{0,4}(?:从|由|车程|行车|通行|时间))")
+TIME_LEAD = re.compile(r"[今去明前后全上下半本当0-9一二三四五六七八九十个年月日季度]{1,6}")
+
+
+def route_project(clause: str, names) -> str | None:
+    """The project a route "A至B" stands for: the one name holding both ends (马边至昭觉段), or a
+    section abbreviating them (宁南至攀枝花 -> 宁攀段); None when no single name fits."""
+    m = ROUTE.search(clause)
+    if not m or not names:
+        return None
+    a, b = m.groups()
+    fits = set()
+    for name in names:
+        if a in name and b in name:
+            fits.add(name)
+        elif name.endswith("段") and len(name) >= 3 and name[-3:-1] in (a[0] + b[0], b[0] + a[0]):
+            fits.add(name)
+    return fits.pop() if len(fits) == 1 else None
+
+
+def _listed(text: str, s: int, e: int) -> bool:
+    return text[e:e + 1] in ("、", "等", "和") or text[s - 1:s] == "、"
+
+
+def _clause_subject(text: str, names, ss: int, q_start: int) -> str | None:
+    """The last project before the figure in its sentence that opens a clause (after 在/借助/随着
+    at most), or follows another such name as its apposition (A——B): not one of a list."""
+    best = None
+    prev_end = None
+    for s, e, name in names:
+        if not (ss <= s and e <= q_start) or _listed(text, s, e):
+            continue
+        lead = text[clause_start(text, s, ss):s]
+        appositive = prev_end is not None and text[prev_end:s] in ("——", "—", "：", ":")
+        if appositive or lead == "" or lead in claim_filters()["subject_leads"]:
+            best = name
+            prev_end = e
+    return best

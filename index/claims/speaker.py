@@ -32,7 +32,13 @@ def _speech():
         takeover_re=re.compile(alt(d["takeovers"])),
         not_persons=frozenset(d["not_persons"]),
         org_suffixes=tuple(d.get("org_suffixes", ())),
+        forecast_re=re.compile(rf"(?:{alt(d.get('forecast_verbs', ()))})[，,：:](?!\s*[“\"「])"),
+        pronouns=frozenset(d.get("pronouns", ())),
     )
+
+
+PRONOUN = "\0pronoun"        # _person_before's answer for 他/她: resolved by the caller
+LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z\u00C0-\u024F'’.-]+(?:\s+[A-Z][a-z\u00C0-\u024F'’.-]+){1,2}")
 
 
 def _person_before(chunk: str) -> str | None:
@@ -47,6 +53,11 @@ def _person_before(chunk: str) -> str | None:
     titles = list(sp["title_re"].finditer(chunk))
     cand = chunk[titles[-1].end():] if titles else chunk
     cand = cand.strip()
+    if cand in sp["pronouns"]:
+        return PRONOUN               # 他表示: the person who spoke last
+    latin = [m for m in LATIN_NAME.finditer(cand) if m.end() == len(cand)]
+    if latin:
+        return latin[-1].group(0)    # …CEO Börje Ekholm, 交易员 Mark Thompson
     if cand.endswith(sp["org_suffixes"]) and not titles:
         return None            # 国资委提到: an organisation speaks, no person
     if 2 <= len(cand) <= 3 and HAN.fullmatch(cand[0]) and cand not in sp["not_persons"] and all(HAN.match(c) for c in cand):
@@ -111,10 +122,17 @@ def speech_regions(text: str, sentences, quotes) -> list[Voice]:
             m = sp["verb_after_re"].search(after)
             if m and not re.search(r"[“「]", after[: m.start()]):
                 who = _person_before(after[: m.start()])
+        if who == PRONOUN:
+            who = voices[-1].speaker if voices else None
         if who:
             voices.append(Voice(qs, qe, who))
-    for m in sp["indirect_re"].finditer(text):
+    # X预计，… : a person's forecast is their indirect speech too
+    indirect = sorted([*sp["indirect_re"].finditer(text), *sp["forecast_re"].finditer(text)], key=lambda m: m.start())
+    for m in indirect:
         who = _person_before(text[max(0, m.start() - 40):m.start()])
+        if who == PRONOUN:
+            earlier = [v for v in voices if v.start < m.start()]
+            who = earlier[-1].speaker if earlier else None
         if not who:
             continue
         end = len(text)

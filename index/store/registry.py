@@ -62,8 +62,8 @@ def same_project(a: str, b: str, same_article: bool) -> bool:
     if not same_article:
         return False
     short, long = sorted((ka, kb), key=len)
-    if len(short) < _rules()["min_key"]:
-        return False
+    if len(short) < _rules()["min_key"] or (long.endswith("段") and not short.endswith("段")):
+        return False                # 雄忻高铁 vs 雄忻高铁雄安地下段: a section is its own project
     return short in long or abbreviates(short, long)
 
 
