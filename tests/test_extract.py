@@ -28,7 +28,7 @@ def _period(claim):
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES])
 def test_case(case):
-    art = article(case["paragraphs"], case.get("published"), case.get("year"))
+    art = article(case["paragraphs"], case.get("published"), case.get("year"), case.get("kinds"))
     claims = extract_claims(art)
     got = [c for c in claims]
     raws = [c.quantity.raw for c in got]

@@ -25,11 +25,12 @@ def _cues():
         for p in patterns:
             scope.append((re.compile(p), modality))
     local = []
+    duration_only = set(d.get("duration_only", ()))
     for modality, words in d["local"].items():
-        local.append((re.compile(rf"(?:{alt(words)})[^，。；,;]{{0,4}}$"), modality))
+        local.append((re.compile(rf"(?:{alt(words)})[^，。；,;]{{0,4}}$"), modality, bool(set(words) & duration_only)))
     for modality, patterns in d.get("local_regex", {}).items():
         for p in patterns:
-            local.append((re.compile(p), modality))
+            local.append((re.compile(p), modality, False))
     return dict(
         scope=scope, local=local,
         output_re=re.compile(rf"(?:{alt(d['project_output'])})[^，。；,;]{{0,4}}$"),
@@ -42,6 +43,7 @@ def _cues():
         trailing_forecast_re=re.compile(r"[^，,。；;、]{0,10}?预计"),
         effect_re=re.compile(alt(d.get("effect_verbs", ()))),
         not_after=tuple(d.get("cue_not_after", ())),
+        duration_only=tuple(d.get("duration_only", ())),
     )
 
 
@@ -84,8 +86,11 @@ def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], proje
         if modality == "plan" and text[pos:cue_end] == "将" and cues["effect_re"].search(text, cue_end, clause[1]):
             return "forecast"           # 将使…增长2.8%: what will follow, not a step someone takes
         return modality
-    for rx, modality in cues["local"]:
-        if rx.search(text, clause[0], q.start):
+    for rx, modality, has_schedule in cues["local"]:
+        m = rx.search(text, clause[0], q.start)
+        if m and has_schedule and q.dimension != "duration" and any(m.group(0).startswith(w) for w in cues["duration_only"]):
+            continue                    # 工期缩短20%: a result, not a schedule
+        if m:
             return modality
     if project and cues["output_re"].search(text, clause[0], q.start):
         return "forecast"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
-from index.claims.works import COUNT_AFTER, is_section_of, work_names
+from index.claims.works import COUNT_AFTER, is_section_of, valid_name, work_names
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -172,7 +172,7 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
 
     found.extend(work_names(text))
     # 运营管理项目220余个: a category being counted, not a name
-    return _dedupe([f for f in found if not COUNT_AFTER.match(text, f[1])])
+    return _dedupe([f for f in found if not COUNT_AFTER.match(text, f[1]) and valid_name(f[2])])
 
 
 def _left_start_list(text: str, end: int, t) -> int:

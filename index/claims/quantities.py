@@ -280,6 +280,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if cand is not None:
             cands.append(cand)
     cands = _join_ranges(folded, cands, lex)
+    cands = _join_compound_durations(folded, cands)
     _inherit_units(folded, cands, lex)
     out = []
     for c in cands:
@@ -613,6 +614,37 @@ def _bare_magnitude(t, m, lex) -> _Cand | None:
 
 
 # ---------------------------------------------------------------- passes over the matches
+
+@functools.cache
+def _compounds() -> dict:
+    table = lexicon.load_json("quantity_cues.json").get("compound_durations", {})
+    minor = r"([0-9]{1,2}|[一二两三四五六七八九十]{1,3})"
+    return {unit: (re.compile(minor + spec["tail"]), spec["unit"], spec["dimension"], Decimal(spec["factor"]))
+            for unit, spec in table.items()}
+
+
+def _join_compound_durations(t: str, cands: list[_Cand]) -> list[_Cand]:
+    """1年8个月 -> 20 月, 1小时39分 -> 99 分钟: a duration written in two units is one quantity,
+    in the smaller unit (quantity_cues.json: compound_durations)."""
+    table = _compounds()
+    out: list[_Cand] = []
+    skip_until = -1
+    for c in cands:
+        if c.start < skip_until:
+            continue
+        spec = table.get(c.unit or "")
+        m = spec[0].match(t, c.end) if spec and c.bound == "exact" and c.range is None else None
+        if m:
+            try:
+                minor = parse_number(m.group(1))
+            except (ValueError, ArithmeticError):
+                minor = None
+            if minor is not None:
+                c = _Cand(c.start, m.end(), m.end(), c.value * spec[3] + minor, spec[1], spec[2], approx=c.approx)
+                skip_until = m.end()
+        out.append(c)
+    return out
+
 
 def _join_ranges(t: str, cands: list[_Cand], lex: _Lexicon) -> list[_Cand]:
     """5-10亿元, 一亿元到五亿元, 5亿元至1亿元, 10%—15%, 2到4次 -> one range quantity."""

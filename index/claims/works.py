@@ -35,7 +35,7 @@ def _works():
     span = r"[\u4e00-\u9fff]{2,5}"
     section = rf"(?:{span}(?:至|到|—|-){span}|[\u4e00-\u9fff]{{2,4}})段"
     return dict(
-        type_re=re.compile(rf"(?:{types})"),
+        type_re=re.compile(rf"(?:{types})+(?:{_alt(d['type_tails'])})?"),
         route_re=re.compile(rf"(?P<a>[\u4e00-\u9fff]{{2,4}})(?:至|到)(?P<b>[\u4e00-\u9fff]{{2,4}}?)的?(?P<t>{types})"),
         section_re=re.compile(section),
         lone_section_re=re.compile(r"(?:^|(?<=[，。、；：,;:\s])|(?<=此次)|(?<=其中))([\u4e00-\u9fff]{2})段"),
@@ -49,6 +49,7 @@ def _works():
         not_before={k: tuple(v) for k, v in d["type_not_before"].items()},
         anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{_alt(d['anaphor_openers'])})?(?:{_alt(d['anaphors'])})(?![数个量库])"),
         any_type=re.compile(types),
+        blockers=re.compile(_alt(d["name_blockers"])),
     )
 
 
@@ -90,16 +91,21 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     w = _works()
     found = []
     for m in w["route_re"].finditer(text):
-        if not (_valid_head(m.group("a"), w) and _valid_head(m.group("b"), w)):
+        s = m.start()
+        a = m.group("a")
+        stop = next((x for x in w["head_stops"] if a.startswith(x) and len(a) - len(x) >= 2), None)
+        if stop:                                  # 新建|成都至自贡铁路
+            s, a = s + len(stop), a[len(stop):]
+        if not (_valid_head(a, w) and _valid_head(m.group("b"), w)):
             continue
-        s, e = m.start(), m.end()
+        e = m.end()
         sec = w["section_re"].match(text, e)
         if sec and not _stop_section(sec.group(0), w):
             e = sec.end()
         found.append((s, e, text[s:e]))
     for m in w["type_re"].finditer(text):
         t = m.group(0)
-        if text.startswith(w["not_before"].get(t, ()), m.end()):
+        if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()):
             continue
         s = _work_head(text, m.start(), w)
         head = text[s:m.start()]
@@ -109,8 +115,8 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         d = w["descriptor"].match(head)
         if d:
             s, head = s + d.end(), head[d.end():]
-        if not _valid_head(head, w):
-            continue
+        if not _valid_head(head, w) or "至" in head or "到" in head:
+            continue                              # a route's half: the route reading has it whole
         e = m.end()
         sec = w["section_re"].match(text, e)
         if sec and not _stop_section(sec.group(0), w) and not w["not_inside"].search(sec.group(0)):
@@ -128,6 +134,16 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         if not w["not_inside"].search(name.replace("年", "")) and len(name) >= 5:
             found.append((m.start(1), m.end(1), name))
     return found
+
+
+COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套]")
+
+
+def valid_name(name: str) -> bool:
+    """A name from either finder is no project when it holds a count (山西12座变电站), a verb or a
+    comparison (李强出席…, 相当于12座三峡水电站)."""
+    w = _works()
+    return not COUNT_INSIDE.search(name) and not w["blockers"].search(name)
 
 
 def anaphor_spans(text: str) -> list[tuple[int, int]]:
