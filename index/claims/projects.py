@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
-from index.claims.works import COUNT_AFTER, is_section_of, valid_name, work_names
+from index.claims.works import COUNT_AFTER, descriptor_end, is_section_of, name_start, valid_name, work_names
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -170,9 +170,24 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
             if _valid(name, t, described=True):
                 found.append((s, e, name))
 
-    found.extend(work_names(text))
-    # 运营管理项目220余个: a category being counted, not a name
-    return _dedupe([f for f in found if not COUNT_AFTER.match(text, f[1]) and valid_name(f[2])])
+    works = [(s, e, n) for s, e, n in work_names(text) if valid_name(n) and not COUNT_AFTER.match(text, e)]
+    return _dedupe(_refined(text, found, t) + works)
+
+
+def _refined(text: str, found, t) -> list[tuple[int, int, str]]:
+    """Names as the reader would write them: what was read before the name proper dropped
+    (介绍|中国载人航天工程, 我国|离岸…), then checked (no count, verb, event or description);
+    a category being counted (运营管理项目220余个) is no name."""
+    out = []
+    for s, e, name in found:
+        if COUNT_AFTER.match(text, e):
+            continue
+        k = name_start(name)
+        d = descriptor_end(name, k)
+        s, name = s + d, name[d:]
+        if len(name) >= 3 and valid_name(name) and _valid(name, t, described=True):
+            out.append((s, e, name))
+    return out
 
 
 def _left_start_list(text: str, end: int, t) -> int:

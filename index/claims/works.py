@@ -50,6 +50,10 @@ def _works():
         anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{_alt(d['anaphor_openers'])})?(?:{_alt(d['anaphors'])})(?![数个量库])"),
         any_type=re.compile(types),
         blockers=re.compile(_alt(d["name_blockers"])),
+        name_verbs=frozenset(d["name_verbs"]),
+        leading_flags=frozenset(d["leading_flags"]),
+        cut_flags=frozenset(d["cut_flags"]),
+        events=re.compile(_alt(d["event_words"])),
     )
 
 
@@ -115,6 +119,10 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         d = w["descriptor"].match(head)
         if d:
             s, head = s + d.end(), head[d.end():]
+        k = name_start(text[s:m.end()]) if head else 0
+        if k > len(head) - 2 and k:
+            continue                              # 实验室连着|生产线: nothing of a name is left
+        s, head = s + k, head[k:]                 # 攻击|卡霍夫卡水电站, 一季度|西部陆海新通道
         if not _valid_head(head, w) or "至" in head or "到" in head:
             continue                              # a route's half: the route reading has it whole
         e = m.end()
@@ -136,14 +144,74 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套]")
+COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
 
 
 def valid_name(name: str) -> bool:
     """A name from either finder is no project when it holds a count (山西12座变电站), a verb or a
-    comparison (李强出席…, 相当于12座三峡水电站)."""
+    comparison (李强出席…, 相当于12座三峡水电站), a leading date (2023年…), or names an event or
+    a list entry (花样游泳双人项目, 立法项目)."""
     w = _works()
-    return not COUNT_INSIDE.search(name) and not w["blockers"].search(name)
+    return not (COUNT_INSIDE.search(name) or w["blockers"].search(name) or w["events"].search(name)
+                or LEADING_DATE.match(name))
+
+
+PHASE = re.compile(r"[一二三四五六七八九十首]期")
+
+
+def _ends_before_name(words, k: int, w) -> bool:
+    """A verb of two characters or more right before a proper noun (观摩|雅万高铁, 位于|广西…)
+    is no part of the name; inside a name verbs describe the work (抽水蓄能电站, 再生铝项目)."""
+    word, flag = words[k]
+    return (flag.startswith("v") and len(word) >= 2 and word not in w["name_verbs"]
+            and k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS)
+
+
+def descriptor_end(name: str, start: int = 0) -> int:
+    """Past a leading description (西北地区首条, 华南地区规模最大的, 我国) from `start`."""
+    m = _works()["descriptor"].match(name, start)
+    return m.end() if m and m.end() < len(name) else start
+
+
+PROPER_FLAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt", "j"})
+LEADING_CLASSIFIER = re.compile(r"(?:[条座个家处所台套批]|项(?!目))+")
+LEADING_DATE = re.compile(r"[0-9]{2,4}年|[0-9]{1,2}月")
+
+
+@functools.lru_cache(maxsize=8192)
+def name_start(name: str) -> int:
+    """Where the name proper starts in a candidate read leftwards to punctuation: after the last
+    verb that is not part of a work (介绍|中国载人航天工程, 攻击|卡霍夫卡水电站), adverb, pronoun,
+    time word, preposition or particle (标志着|中吉乌铁路), and past leading function words."""
+    w = _works()
+    try:
+        words = [(x.word, x.flag) for x in _posseg().cut(name)]
+    except Exception:  # noqa: BLE001 - a tagger hiccup keeps the name as read
+        return 0
+    starts, pos = [], 0
+    for word, _ in words:
+        starts.append(pos)
+        pos += len(word)
+    cut = 0
+    for k, (word, flag) in enumerate(words[:-1]):     # the last word is the suffix or the work type
+        # a verb ends what comes before the name only right before a proper noun (观摩|雅万高铁):
+        # inside a name verbs describe the work (抽水蓄能电站, 鸡宰杀分割及精深加工)
+        if _ends_before_name(words, k, w) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)):
+            cut = starts[k] + len(word)
+    k = next((k for k, st in enumerate(starts) if st >= cut), len(words))
+    while k < len(words) - 1 and not PHASE.fullmatch(words[k][0]) and (
+            words[k][1] in w["leading_flags"] or _ends_before_name(words, k, w)):
+        cut = starts[k] + len(words[k][0])
+        k += 1
+    m = LEADING_CLASSIFIER.match(name, cut)
+    return m.end() if m and m.end() < len(name) else cut
+
+
+def _posseg():
+    import jieba.posseg  # noqa: PLC0415 - loaded only when a name is read
+    import logging  # noqa: PLC0415
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba.posseg
 
 
 def anaphor_spans(text: str) -> list[tuple[int, int]]:
