@@ -119,7 +119,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         d = w["descriptor"].match(head)
         if d:
             s, head = s + d.end(), head[d.end():]
-        k = name_start(text[s:m.end()]) if head else 0
+        k = name_start(text[s:m.end()], eager=True) if head else 0
         if k > len(head) - 2 and k:
             continue                              # 实验室连着|生产线: nothing of a name is left
         s, head = s + k, head[k:]                 # 攻击|卡霍夫卡水电站, 一季度|西部陆海新通道
@@ -159,12 +159,13 @@ def valid_name(name: str) -> bool:
 PHASE = re.compile(r"[一二三四五六七八九十首]期")
 
 
-def _ends_before_name(words, k: int, w) -> bool:
+def _ends_before_name(words, k: int, w, eager: bool = False) -> bool:
     """A verb of two characters or more right before a proper noun (观摩|雅万高铁, 位于|广西…)
-    is no part of the name; inside a name verbs describe the work (抽水蓄能电站, 再生铝项目)."""
+    is no part of the name; inside a name verbs describe the work (抽水蓄能电站, 再生铝项目).
+    `eager`: any such verb ends what comes before (a work's head is short: 覆盖|河套灌区)."""
     word, flag = words[k]
     return (flag.startswith("v") and len(word) >= 2 and word not in w["name_verbs"]
-            and k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS)
+            and (eager or (k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS)))
 
 
 def descriptor_end(name: str, start: int = 0) -> int:
@@ -179,7 +180,7 @@ LEADING_DATE = re.compile(r"[0-9]{2,4}年|[0-9]{1,2}月")
 
 
 @functools.lru_cache(maxsize=8192)
-def name_start(name: str) -> int:
+def name_start(name: str, eager: bool = False) -> int:
     """Where the name proper starts in a candidate read leftwards to punctuation: after the last
     verb that is not part of a work (介绍|中国载人航天工程, 攻击|卡霍夫卡水电站), adverb, pronoun,
     time word, preposition or particle (标志着|中吉乌铁路), and past leading function words."""
@@ -196,11 +197,11 @@ def name_start(name: str) -> int:
     for k, (word, flag) in enumerate(words[:-1]):     # the last word is the suffix or the work type
         # a verb ends what comes before the name only right before a proper noun (观摩|雅万高铁):
         # inside a name verbs describe the work (抽水蓄能电站, 鸡宰杀分割及精深加工)
-        if _ends_before_name(words, k, w) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)):
+        if _ends_before_name(words, k, w, eager) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)):
             cut = starts[k] + len(word)
     k = next((k for k, st in enumerate(starts) if st >= cut), len(words))
     while k < len(words) - 1 and not PHASE.fullmatch(words[k][0]) and (
-            words[k][1] in w["leading_flags"] or _ends_before_name(words, k, w)):
+            words[k][1] in w["leading_flags"] or _ends_before_name(words, k, w, eager)):
         cut = starts[k] + len(words[k][0])
         k += 1
     m = LEADING_CLASSIFIER.match(name, cut)
