@@ -74,3 +74,16 @@ def test_claims_parameters_are_checked(fresh_client):
     for params in ({"project": ""}, {"project": "x", "min_value": "lots"}, {"project": "x", "sort": "size"},
                    {"project": "x", "modality": "maybe"}, {"project": "x", "colour": "red"}):
         assert fresh_client.get("/claims", query_string=params).status_code == 400
+
+
+def test_same_generic_name_in_two_places_is_two_projects(fresh_client):
+    post(fresh_client, "g-1", "锦州市交通建设提速\n时间:2024-05-02\n环城高速公路项目总投资45亿元，建设工期24个月。\n")
+    post(fresh_client, "g-2", "盘锦市交通建设提速\n时间:2024-05-03\n环城高速公路项目总投资30亿元，建设工期18个月。\n")
+    post(fresh_client, "g-3", "乐西高速公路通车\n时间:2024-05-04\n乐西高速公路马边至昭觉段全长98公里，总投资118亿元。\n")
+    post(fresh_client, "g-4", "四川交通\n时间:2024-06-04\n乐西高速公路马边至昭觉段桥隧比高达81.78%。\n")
+    body = fresh_client.get("/claims", query_string={"project": "环城高速公路", "per_page": 100}).get_json()
+    assert len(body["projects"]) == 2                     # 锦州市's and 盘锦市's, not one
+    assert {c["raw"] for c in body["items"]} >= {"45亿元", "30亿元"}
+    body = fresh_client.get("/claims", query_string={"project": "乐西高速", "per_page": 100}).get_json()
+    assert len(body["projects"]) == 1                     # a proper name joins across articles
+    assert {(c["article_id"], c["raw"]) for c in body["items"]} >= {("g-3", "118亿元"), ("g-4", "81.78%")}

@@ -71,3 +71,26 @@ def test_period_filter_overlaps():
     assert claim_filters.accepts(quarter, period_from=dt.date(2024, 3, 1))
     assert not claim_filters.accepts(quarter, period_from=dt.date(2024, 4, 1))
     assert not claim_filters.accepts(row("1"), period_to=dt.date(2024, 4, 1))     # no period: unknown, excluded
+
+
+@pytest.mark.parametrize("name, region, key", [
+    ("环城高速公路", "锦州市", "锦州市·环城高速公路"),     # generic words only: qualified by the place
+    ("老旧小区改造工程", "盘锦市", "盘锦市·老旧小区改造"),
+    ("雄忻高铁", "锦州市", "雄忻高铁"),                  # a proper head identifies it anywhere
+    ("环城高速公路", None, "环城高速公路"),
+])
+def test_registry_key_region_qualifier(name, region, key):
+    assert registry.registry_key(name, region) == key
+
+
+def test_article_region_from_title_then_lead():
+    from index.models import Paragraph
+    assert registry.article_region("锦州市重点项目建设提速", []) == "锦州市"
+    assert registry.article_region("重点项目建设提速", [Paragraph(0, "全市各县区……凉山彝族自治州境内", "body")]) \
+        == "凉山彝族自治州"
+    assert registry.article_region(None, []) is None
+
+
+def test_a_section_is_not_an_alias_of_its_line():
+    assert not registry.same_project("雄忻高铁", "雄忻高铁雄安地下段", same_article=True)
+    assert registry.same_project("宜攀高速宁攀段", "宜攀高速公路宁攀段", same_article=True)

@@ -184,25 +184,30 @@ class Store:
                     "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
                 derived.add(article, claims, [claim_id(article.id, ordinal) for ordinal in range(len(claims))])
-                self._register_projects(db, article.id, [c.project for c in claims if c.project])
+                self._register_projects(db, article.id, [c.project for c in claims if c.project],
+                                        registry.article_region(article.title, article.paragraphs))
             derived.finish()
             self._forget_orphan_projects(db)
         return replaced
 
-    def _register_projects(self, db: sqlite3.Connection, article_id: str, names: list[str]) -> None:
-        """Attach the article's project names to known projects (same key) or to new ones."""
+    def _register_projects(self, db: sqlite3.Connection, article_id: str, names: list[str],
+                           region: str | None = None) -> None:
+        """Attach the article's project names to known projects (same key) or to new ones; a name
+        of generic words only is keyed with the article's region (registry.registry_key)."""
         for group in registry.cluster(names):
-            keys = {registry.name_key(n) for n in group} - {""}
+            keys = {registry.registry_key(n, region) for n in group} - {""}
+            qualified = any(k != registry.name_key(n) for n, k in ((n, registry.registry_key(n, region)) for n in group))
             marks_k, marks_n = ",".join("?" * len(keys)), ",".join("?" * len(group))
+            by_name = "" if qualified else f" UNION ALL SELECT id FROM projects WHERE name IN ({marks_n})"
             row = db.execute(
                 f"SELECT project_id AS id FROM project_aliases WHERE key IN ({marks_k}) AND length(key) >= ?"
-                f" UNION ALL SELECT id FROM projects WHERE name IN ({marks_n}) LIMIT 1",
-                (*keys, registry.min_key_chars(), *group)).fetchone()
+                f"{by_name} LIMIT 1",
+                (*keys, registry.min_key_chars(), *(() if qualified else group))).fetchone()
             project_id = row["id"] if row else db.execute(
                 "INSERT INTO projects(name) VALUES (?)", (group[0],)).lastrowid
             db.executemany(
                 "INSERT OR IGNORE INTO project_aliases(project_id, article_id, alias, key) VALUES (?, ?, ?, ?)",
-                [(project_id, article_id, name, registry.name_key(name)) for name in group])
+                [(project_id, article_id, name, registry.registry_key(name, region)) for name in group])
 
     def _forget_orphan_projects(self, db: sqlite3.Connection) -> None:
         """Drop projects no article names any more; name the rest by their longest alias."""

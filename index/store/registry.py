@@ -27,6 +27,11 @@ def _rules():
         "min_key": int(table["min_key_chars"]),
         "fuzzy": float(table["fuzzy_threshold"]),
         "suggest": float(table["suggestion_threshold"]),
+        "region": re.compile("[\u4e00-\u9fff]{1,6}?(?:" + "|".join(map(re.escape, table.get("region_suffixes", ()))) + ")")
+        if table.get("region_suffixes") else None,
+        "region_not": frozenset(table.get("region_not", ())),
+        "generic": re.compile("|".join(map(re.escape, sorted(table.get("generic_name_words", ()), key=len, reverse=True))))
+        if table.get("generic_name_words") else None,
     }
 
 
@@ -43,6 +48,40 @@ def name_key(name: str) -> str:
     key = rules["suffix"].sub("", key)
     key = rules["organisation"].sub("", key)
     return rules["suffix"].sub("", key)
+
+
+NOT_FIRST = set("全各本该我这那其每此某")     # 全市, 各县区, 该市: no place named
+
+
+def article_region(title: str | None, paragraphs) -> str | None:
+    """The place an article is about: the first place with an administrative suffix (锦州市,
+    凉山彝族自治州) in its title, else in its first body paragraph."""
+    rx = _rules()["region"]
+    if rx is None:
+        return None
+    texts = [title or ""] + [p.text for p in paragraphs if getattr(p, "kind", "body") == "body"][:1]
+    for text in texts:
+        for m in rx.finditer(text or ""):
+            region = m.group(0)
+            if text[m.end():m.end() + 1] in ("市", "县", "区", "省"):
+                region += text[m.end()]           # 锦州|市: the lazy match stopped at 州
+            if region not in _rules()["region_not"] and len(region) >= 2 and region[0] not in NOT_FIRST:
+                return region
+    return None
+
+
+def registry_key(name: str, region: str | None) -> str:
+    """The key a name is registered under: its name_key, qualified by the article's region when
+    the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市)."""
+    key = name_key(name)
+    if region and key and generic_name(key) and not key.startswith(region):
+        return f"{region}·{key}"
+    return key
+
+
+def generic_name(key: str) -> bool:
+    rx = _rules()["generic"]
+    return rx is not None and not rx.sub("", key)
 
 
 def abbreviates(short: str, long: str) -> bool:
