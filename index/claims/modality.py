@@ -72,6 +72,14 @@ def _scope_cue(text: str, start: int, end: int, quotes=(), at: int | None = None
 
 def modality_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
                 clause: tuple[int, int], carry: str | None) -> str:
+    """actual, plan, target or forecast for the figure `q` of sentence `sent` and clause `clause`.
+
+    In order: the leftmost scope cue of the sentence before the figure (the outer one wins;
+    目前/已 after it state the present; 将 + an effect is a forecast); a local cue right before it
+    in its clause (工期 for durations only); a project's output (年销售收入) is a forecast; a
+    project figure followed by a later step (6月开工) is a plan, by a step taken (已竣工) actual;
+    trailing 计划/拟 (plan) and 预计 (forecast) in the clause; `carry`, the cue a sentence
+    inherits over semicolons; a trailing 目标 in the sentence (target); else actual."""
     text = ctx.text
     cues = _cues()
     ss, se = sent

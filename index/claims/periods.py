@@ -384,6 +384,14 @@ def _resolve_time(ctx: ParagraphContext, t: TimeExpr) -> Period | None:
 
 def period_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int], project: str | None,
               clause: tuple[int, int], para_carry: TimeExpr | None) -> Period | None:
+    """The (start, end) the figure `q` refers to, or None (spec: Conventions, period).
+
+    A project's own capacity, size, duration or total investment has none; otherwise the last
+    time expression before the figure in its sentence governs (for a project figure only when no
+    other figure stands between), else the first one after it in its clause, else for results
+    (money, counts, percentages, 倍) the expression `para_carry` that earlier sentences of the
+    paragraph pass on. 目前 takes the last recent day named before it; 今年以来 after 截至X ends
+    on X. Across paragraphs, index.claims.article.carry_release_periods completes it."""
     text = ctx.text
     ss, _ = sent
     before = [t for t in ctx.times if ss <= t.start and t.end <= q.start]

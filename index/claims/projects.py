@@ -276,6 +276,16 @@ NAME_CONNECT = re.compile(r"^(?:的)?(?:当年|今年|累计|计划|已|一期|�
 
 
 def project_of(ctx: ParagraphContext, q: Quantity, sent: tuple[int, int]) -> str | None:
+    """The named project the figure `q` of sentence `sent` belongs to, as written, or None.
+
+    a. inside a name (康泰三期8.5万吨/年…项目); counts of a batch (20个重点项目) belong to none;
+    b. right before a name (投资109亿元的…项目); company-level figures (抚顺特钢目前年产) to none;
+    c. a name before it in its clause, joined by 总投资/装机/…; d. the name opening the sentence;
+    d2. the last name opening a clause before it (在/借助 X…，…) or its apposition (A——B);
+    e. an anaphor before it (项目, 该路段, 目前平台: data/work_types.json) -> the paragraph's
+       project, else its story's (index.claims.article.story_topics);
+    f. a route A至B in its clause -> the one article name holding or abbreviating both ends.
+    The caller maps the name to its longest form in the article (canonical_names)."""
     text = ctx.text
     f = claim_filters()
     ss, se = sent

@@ -148,6 +148,8 @@ def speech_regions(text: str, sentences, quotes) -> list[Voice]:
 
 
 def speaker_of(ctx: ParagraphContext, q: Quantity) -> str | None:
+    """The person the figure `q` is quoted from: the innermost voice (speech_regions: quotations,
+    indirect speech after X表示/说/预计，, 他/她 resolved to the last speaker) holding it, or None."""
     best = None
     for v in ctx.voices:
         if v.start <= q.start < v.end:
