@@ -174,6 +174,11 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
     return _dedupe(_refined(text, found, t) + works)
 
 
+def _suffix_len(name: str, t) -> int:
+    ends = [m for m in t["suffix_re"].finditer(name) if m.end() == len(name)]
+    return len(ends[0].group(0)) if ends else 0
+
+
 def _refined(text: str, found, t) -> list[tuple[int, int, str]]:
     """Names as the reader would write them: what was read before the name proper dropped
     (介绍|中国载人航天工程, 我国|离岸…), then checked (no count, verb, event or description);
@@ -182,11 +187,13 @@ def _refined(text: str, found, t) -> list[tuple[int, int, str]]:
     for s, e, name in found:
         if COUNT_AFTER.match(text, e):
             continue
-        k = name_start(name)
-        d = descriptor_end(name, k)
+        d = descriptor_end(name, name_start(name))
         s, name = s + d, name[d:]
-        if len(name) >= 3 and valid_name(name) and _valid(name, t, described=True):
-            out.append((s, e, name))
+        if len(name) < 3 or not valid_name(name) or not _valid(name, t, described=True):
+            continue
+        if d and not _valid(name, t, _suffix_len(name, t), min_rest=2):
+            continue                      # 投运|新型储能项目: nothing proper is left
+        out.append((s, e, name))
     return out
 
 

@@ -54,6 +54,8 @@ def _works():
         leading_flags=frozenset(d["leading_flags"]),
         cut_flags=frozenset(d["cut_flags"]),
         events=re.compile(_alt(d["event_words"])),
+        cut_words=frozenset(d["cut_words"]),
+        not_routes=tuple(d["not_routes"]),
     )
 
 
@@ -97,6 +99,9 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     for m in w["route_re"].finditer(text):
         s = m.start()
         a = m.group("a")
+        joint = m.end("a")
+        if any(text.startswith(x, joint - len(x) + 1) for x in w["not_routes"]):
+            continue                              # 总书记来到河套灌区: a verb, not a route
         stop = next((x for x in w["head_stops"] if a.startswith(x) and len(a) - len(x) >= 2), None)
         if stop:                                  # 新建|成都至自贡铁路
             s, a = s + len(stop), a[len(stop):]
@@ -183,7 +188,8 @@ LEADING_DATE = re.compile(r"[0-9]{2,4}年|[0-9]{1,2}月")
 def name_start(name: str, eager: bool = False) -> int:
     """Where the name proper starts in a candidate read leftwards to punctuation: after the last
     verb that is not part of a work (介绍|中国载人航天工程, 攻击|卡霍夫卡水电站), adverb, pronoun,
-    time word, preposition or particle (标志着|中吉乌铁路), and past leading function words."""
+    time word, preposition or particle (标志着|中吉乌铁路), a cut word (data: 来到, 以来; for a
+    name read from a 项目/工程 suffix only at its start), and past leading function words."""
     w = _works()
     try:
         words = [(x.word, x.flag) for x in _posseg().cut(name)]
@@ -197,7 +203,8 @@ def name_start(name: str, eager: bool = False) -> int:
     for k, (word, flag) in enumerate(words[:-1]):     # the last word is the suffix or the work type
         # a verb ends what comes before the name only right before a proper noun (观摩|雅万高铁):
         # inside a name verbs describe the work (抽水蓄能电站, 鸡宰杀分割及精深加工)
-        if _ends_before_name(words, k, w, eager) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)):
+        if _ends_before_name(words, k, w, eager) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)) \
+                or (word in w["cut_words"] and (eager or k == 0)):
             cut = starts[k] + len(word)
     k = next((k for k, st in enumerate(starts) if st >= cut), len(words))
     while k < len(words) - 1 and not PHASE.fullmatch(words[k][0]) and (
