@@ -14,13 +14,13 @@ import logging
 import re
 
 from index.claims import article as article_pass
-from index.claims.context import (NUMERAL_CHARS, ParagraphContext, claim_filters, clause_end,
+from index.claims.context import (NUMERAL_CHARS, OPEN_QUOTES, ParagraphContext, claim_filters, clause_end,
                                   clause_start, inside, quote_spans, sentence_spans)
 from index.claims.modality import carried_modality, modality_of
 from index.claims.periods import Reference, TimeExpr, find_time_expressions, is_deadline, not_a_period, period_of
 from index.claims.projects import canonical_names, find_project_names, project_of
 from index.claims.works import anaphor_spans
-from index.claims.speaker import _posseg, speaker_of, speech_regions, warm_up  # noqa: F401 - _posseg, warm_up re-exported
+from index.claims.speaker import Voice, _posseg, speaker_of, speech_regions, warm_up  # noqa: F401 - _posseg, warm_up re-exported
 from index.models import Article, Claim, Paragraph, Quantity
 
 __all__ = ["extract_claims", "is_claim", "metric_of", "sentence_spans", "subject_of", "warm_up"]
@@ -223,10 +223,11 @@ def extract_claims(article: Article, find_quantities=None) -> list[Claim]:
         log.debug("story topics failed: %s", err)
         stories = {}
     names = tuple(dict.fromkeys(canon.values()))
+    voice = _VoiceCarry()
     for p in paragraphs:
         try:
             claims.extend(_paragraph_claims(p, ref, names_by_par.get(p.index, []), canon, find, timed,
-                                            stories.get(p.index), names))
+                                            stories.get(p.index), names, voice))
         except Exception as err:  # noqa: BLE001 - one paragraph must not sink the article
             log.warning("paragraph %s of %r skipped: %s", p.index, getattr(article, "id", None), err)
     try:
@@ -260,20 +261,51 @@ def _share_restated_periods(claims: list[Claim], kinds: dict[int, str]) -> None:
                 c.period = periods.pop()
 
 
+class _VoiceCarry:
+    """Who was speaking when the previous paragraph ended: a quotation running over several
+    paragraphs (“… with no closing mark, then “… again) stays that person's."""
+
+    def __init__(self):
+        self.speaker: str | None = None
+
+    def apply(self, p: Paragraph, voices: list) -> list:
+        """`voices` of `p` with an unattributed opening quotation given to the carried speaker;
+        remembers who, if anyone, is still speaking at the end of `p`."""
+        carried, self.speaker = self.speaker, None
+        text = p.text or ""
+        if p.kind != "body":
+            return voices
+        if carried and text.startswith(tuple(OPEN_QUOTES)) and not any(v.start == 0 for v in voices):
+            quote = quote_spans(text)[0]
+            voices = [Voice(quote[0], quote[1], carried), *voices]
+        ending = [v for v in voices if v.end >= len(text.rstrip()) - 1]
+        self.speaker = ending[-1].speaker if ending else None
+        return voices
+
+
 def _paragraph_claims(p: Paragraph, ref: Reference, names, canon, find, timed: set[int],
-                      story_topic: str | None = None, article_names: tuple = ()) -> list[Claim]:
+                      story_topic: str | None = None, article_names: tuple = (),
+                      voice: _VoiceCarry | None = None) -> list[Claim]:
     """The claims of one paragraph; adds its index to `timed` when it has a time expression."""
     text = p.text
-    if not text or not any(c in NUMERAL_CHARS for c in text):
-        return []
-    try:
-        quantities = sorted(find(text), key=lambda q: q.start)
-    except Exception as err:  # noqa: BLE001
-        log.debug("find_quantities failed on paragraph %s: %s", p.index, err)
-        return []
+    voice = voice or _VoiceCarry()
+    quantities = []
+    if text and any(c in NUMERAL_CHARS for c in text):
+        try:
+            quantities = sorted(find(text), key=lambda q: q.start)
+        except Exception as err:  # noqa: BLE001
+            log.debug("find_quantities failed on paragraph %s: %s", p.index, err)
     if not quantities:
+        if text and any(mark in text for mark in OPEN_QUOTES):
+            try:
+                voice.apply(p, speech_regions(text, sentence_spans(text), quote_spans(text)))
+            except Exception:  # noqa: BLE001 - no carried speaker beats no claims
+                voice.speaker = None
+        else:
+            voice.speaker = None
         return []
     ctx = _paragraph_context(p, ref, names)
+    ctx.voices = voice.apply(p, ctx.voices)
     ctx.quantities = quantities
     ctx.published = ref.published
     ctx.story_topic = story_topic
