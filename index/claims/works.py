@@ -54,7 +54,9 @@ def _works():
         leading_flags=frozenset(d["leading_flags"]),
         cut_flags=frozenset(d["cut_flags"]),
         events=re.compile(_alt(d["event_words"])),
-        cut_words=frozenset(d["cut_words"]),
+        cut_words=tuple(d["cut_words"]),
+        cut_leading=tuple(d["cut_words_leading"]),
+        time_prefix=re.compile(d["time_prefixes"]),
         not_routes=tuple(d["not_routes"]),
     )
 
@@ -203,9 +205,23 @@ def name_start(name: str, eager: bool = False) -> int:
     for k, (word, flag) in enumerate(words[:-1]):     # the last word is the suffix or the work type
         # a verb ends what comes before the name only right before a proper noun (观摩|雅万高铁):
         # inside a name verbs describe the work (抽水蓄能电站, 鸡宰杀分割及精深加工)
-        if _ends_before_name(words, k, w, eager) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)) \
-                or (word in w["cut_words"] and (eager or k == 0)):
+        if _ends_before_name(words, k, w, eager) or (flag in w["cut_flags"] and not PHASE.fullmatch(word)):
             cut = starts[k] + len(word)
+    # the tagger splits words by context (标志|着雅|万): cut words are matched on the string too
+    last = len(name) - len(words[-1][0]) if words else len(name)
+    for word in w["cut_words"] + (w["cut_leading"] if eager else ()):
+        i = name.rfind(word, 0, last)
+        if i >= 0:
+            cut = max(cut, i + len(word))
+    while True:
+        lead = next((x for x in w["cut_leading"] if name.startswith(x, cut) and cut + len(x) < last), None)
+        t = w["time_prefix"].match(name, cut)
+        if lead:
+            cut += len(lead)
+        elif t and t.end() < last and t.end() > cut:
+            cut = t.end()
+        else:
+            break
     k = next((k for k, st in enumerate(starts) if st >= cut), len(words))
     while k < len(words) - 1 and not PHASE.fullmatch(words[k][0]) and (
             words[k][1] in w["leading_flags"] or _ends_before_name(words, k, w, eager)):
