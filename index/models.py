@@ -82,3 +82,4 @@ class Claim:
     scope: str | None = None               # what the metric is about, from the words before it
     release: str = "reported"              # reported | estimate | revision
     comparison: str | None = None          # the quantity it reports: same key, comparable claims
+    project_aliases: tuple[str, ...] = ()   # the project's other names in the article (registry only)

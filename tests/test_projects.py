@@ -28,3 +28,21 @@ def test_empty_and_odd_text():
     assert find_project_names("") == []
     assert find_project_names("项目项目项目") == []
     assert isinstance(find_project_names("等项目" * 50), list)
+
+
+def test_same_section_is_one_project_a_section_is_its_own():
+    canon = canonical_names(["川藏铁路雅安至林芝段", "四川成都至西藏拉萨铁路雅安至林芝段", "雄忻高铁", "雄忻高铁雄安地下段"])
+    assert canon["川藏铁路雅安至林芝段"] == "四川成都至西藏拉萨铁路雅安至林芝段"
+    assert canon["雄忻高铁"] == "雄忻高铁"                      # the line is not its section
+
+
+def test_the_article_s_other_names_reach_the_registry():
+    import datetime as dt
+    from index.claims.extract import extract_claims
+    from index.models import Article, Paragraph
+    texts = ["川藏铁路雅安至林芝段开通运营", "今天，新建四川成都至西藏拉萨铁路雅安至林芝段开通运营，最快2小时30分可达。"]
+    art = Article(id="t", text="\n".join(texts), published=dt.date(2025, 1, 2),
+                  paragraphs=[Paragraph(0, texts[0], "heading"), Paragraph(1, texts[1], "body")])
+    claim = next(c for c in extract_claims(art) if c.quantity.raw == "2小时30分")
+    assert claim.project == "四川成都至西藏拉萨铁路雅安至林芝段"
+    assert claim.project_aliases == ("川藏铁路雅安至林芝段",)

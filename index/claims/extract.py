@@ -234,6 +234,13 @@ def extract_claims(article: Article, find_quantities=None) -> list[Claim]:
         _share_restated_periods(claims, {p.index: p.kind for p in paragraphs})
     except Exception as err:  # noqa: BLE001
         log.debug("restatement pass failed: %s", err)
+    aliases: dict[str, list[str]] = {}
+    for name, longest in canon.items():
+        if name != longest:
+            aliases.setdefault(longest, []).append(name)
+    for c in claims:
+        if c.project in aliases:
+            c.project_aliases = tuple(aliases[c.project])
     try:
         article_pass.carry_release_periods(claims, {p.index: p.kind for p in paragraphs}, timed)
     except Exception as err:  # noqa: BLE001

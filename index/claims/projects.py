@@ -252,8 +252,13 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+SECTION_END = re.compile(r"(?:至|到)[\u4e00-\u9fff]{2,5}段$")
+
+
 def canonical_names(names) -> dict[str, str]:
-    """Map each name to the longest name of the same project in the article."""
+    """Map each name to the longest name of the same project in the article; two names ending in
+    the same section between two places are one project (川青铁路镇江关至黄胜关段 ->
+    四川成都至青海西宁铁路镇江关至黄胜关段)."""
     names = list(dict.fromkeys(n for n in names if n))
     out = {}
     for n in names:
@@ -269,6 +274,12 @@ def canonical_names(names) -> dict[str, str]:
                         or is_section_of(n, other):
                     continue
                 if b in ob or _abbreviates(b, ob):
+                    best = other
+        section = SECTION_END.search(n)
+        if section and section.start() >= 2:
+            ends = n[section.start() - 2:]          # 雅安至林芝段: two characters of the first place
+            for other in names:
+                if len(other) > len(best) and other.endswith(ends) and len(ends) < len(n):
                     best = other
         out[n] = best
     return out

@@ -185,16 +185,19 @@ class Store:
                     [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
                 derived.add(article, claims, [claim_id(article.id, ordinal) for ordinal in range(len(claims))])
                 self._register_projects(db, article.id, [c.project for c in claims if c.project],
-                                        registry.article_region(article.title, article.paragraphs))
+                                        registry.article_region(article.title, article.paragraphs),
+                                        {c.project: c.project_aliases for c in claims if c.project_aliases})
             derived.finish()
             self._forget_orphan_projects(db)
         return replaced
 
     def _register_projects(self, db: sqlite3.Connection, article_id: str, names: list[str],
-                           region: str | None = None) -> None:
-        """Attach the article's project names to known projects (same key) or to new ones; a name
-        of generic words only is keyed with the article's region (registry.registry_key)."""
+                           region: str | None = None, aliases: dict | None = None) -> None:
+        """Attach the article's project names, with the other names the article gives them
+        (`aliases`), to known projects (same key) or to new ones; a name of generic words only is
+        keyed with the article's region (registry.registry_key)."""
         for group in registry.cluster(names):
+            group = group + [a for n in group for a in (aliases or {}).get(n, ()) if a not in group]
             keys = {registry.registry_key(n, region) for n in group} - {""}
             qualified = any(k != registry.name_key(n) for n, k in ((n, registry.registry_key(n, region)) for n in group))
             marks_k, marks_n = ",".join("?" * len(keys)), ",".join("?" * len(group))
