@@ -98,7 +98,11 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     quoted name of a platform or programme (“酒泉枸杞产业数字化平台”)."""
     w = _works()
     found = []
-    for m in w["route_re"].finditer(text):
+    quoted = "“" in text or '"' in text
+    if not w["any_type"].search(text):
+        return _quoted_names(text, w) if quoted else found
+    routes = w["route_re"].finditer(text) if ("至" in text or "到" in text) else ()
+    for m in routes:
         s = m.start()
         a = m.group("a")
         joint = m.end("a")
@@ -144,11 +148,14 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
                     or not _valid_head(name[:-1], w):
                 continue
             found.append((m.start(), m.end(), name))
-    for m in w["quoted_re"].finditer(text):
-        name = m.group(1)
-        if not w["not_inside"].search(name.replace("年", "")) and len(name) >= 5:
-            found.append((m.start(1), m.end(1), name))
+    if quoted:
+        found.extend(_quoted_names(text, w))
     return found
+
+
+def _quoted_names(text: str, w) -> list[tuple[int, int, str]]:
+    return [(m.start(1), m.end(1), m.group(1)) for m in w["quoted_re"].finditer(text)
+            if not w["not_inside"].search(m.group(1)) and len(m.group(1)) >= 5]
 
 
 COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
