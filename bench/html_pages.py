@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark HTML input: speed of main-content extraction, with trafilatura and GNE in the same run.
 
-    .venv/bin/python bench/html.py [--pages ../shared/corpus/raw/gne_html]
+    .venv/bin/python bench/html_pages.py [--pages ../shared/corpus/raw/gne_html]
         [--feed ../shared/corpus/raw/feed_html] [--gold ../shared/gold/html.pages.jsonl] [--repeat 3]
 
 Every page is read as bytes and decoded as UTF-8 (as ../shared/eval/score_html.py sends it), then
