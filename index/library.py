@@ -1,8 +1,11 @@
 """The newsclaims library: ingest, read, delete and search articles in one data folder.
 
-SQLite holds the truth; the Whoosh index is derived from it and follows its generation
-counter. Writes are serialised by a file lock (one Whoosh writer across processes) and
-reach the index before they are acknowledged, so every worker reads its writes.
+The database holds the truth: SQLite in the data folder, or a PostgreSQL database that several
+nodes share (`database_url`, or NEWSCLAIMS_DATABASE_URL). The Whoosh index in the data folder is
+derived from it and follows its generation counter. Writes on one node are serialised by a file
+lock (one Whoosh writer across its processes), and across nodes by the database; a write
+reaches this node's index before it is acknowledged, so every worker reads its writes. With a
+shared database, `Follower` brings this node's index up to what other nodes wrote.
 """
 from __future__ import annotations
 
@@ -25,11 +28,18 @@ from index.models import Article
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
 from index.models import paragraph_id
+from index.store.backends import is_postgres, redact
+from index.store.follower import Follower
 from index.store.database import Store, StoredArticle, claim_dict
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
+# A shared database keeps this many generations of its log below the pruning node's index, for
+# nodes that lag (stopped, restarting); one further behind rebuilds its index.
+SHARED_CHANGES_KEPT = 100_000
+DATABASE_URL_ENV = "NEWSCLAIMS_DATABASE_URL"
+_inherited: list = []        # connections of the parent process, see Library._forget_connections
 
 
 def valid_article_id(article_id: str) -> bool:
@@ -63,42 +73,71 @@ class Ingested:
 class Library:
     """Everything the API and the CLI do, on one data folder."""
 
-    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True):
+    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True,
+                 database_url: str | None = None):
         """Open (or create) a data folder and bring its index up to date with the database,
-        unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`)."""
+        unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`).
+
+        The database: `database_url` (postgresql://…), else NEWSCLAIMS_DATABASE_URL, else the
+        SQLite file in the data folder.
+        :raise store.database.SchemaError: the database has another schema version.
+        """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "newsclaims.sqlite3"
+        self.database_url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+        if self.database_url and not is_postgres(self.database_url):
+            raise ValueError(f"not a PostgreSQL URL: {redact(self.database_url)} (postgresql://…)")
+        self.database = self.database_url or self.db_path
         self.index_dir = self.data_dir / "whoosh"
         self.lock_path = self.data_dir / "write.lock"
         self.write_timeout = write_timeout
         self._local = threading.local()
         self._changes_pruned_at = 0
-        # a SQLite connection must not cross fork() (gunicorn preloads the app in its master)
+        self._follower = None
+        # a connection must not cross fork() (gunicorn preloads the app in its master)
         os.register_at_fork(after_in_child=self._forget_connections)
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
+                if self._database_id_file.exists() and self._database_id_file.read_text() != self.store.database_id():
+                    self._set_index_generation(-1)              # built from another database: rebuild
                 self._catch_up()
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------
 
     def _forget_connections(self) -> None:
+        # Kept, never closed nor collected: closing a PostgreSQL connection in the child would
+        # end the parent's session on the socket they share.
+        _inherited.append(self._local)
         self._local = threading.local()
+        self._follower = None
 
     @property
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
+        if store is not None and store.broken():      # the server restarted or the link dropped
+            _inherited.append(store)
+            store = None
         if store is None:
-            store = self._local.store = Store(self.db_path)
+            store = self._local.store = Store(self.database, lock_timeout=self.write_timeout)
         return store
+
+    @property
+    def shared(self) -> bool:
+        """Whether other nodes may write to this library's database (PostgreSQL)."""
+        return self.database_url is not None
 
     @property
     def _generation_file(self) -> Path:
         return self.index_dir / "GENERATION"
+
+    @property
+    def _database_id_file(self) -> Path:
+        return self.index_dir / "DATABASE"
 
     def index_generation(self) -> int:
         try:
@@ -107,12 +146,17 @@ class Library:
             return -1
 
     def _set_index_generation(self, generation: int) -> None:
+        if generation >= 0 and not self._database_id_file.exists():
+            self._database_id_file.write_text(self.store.database_id())
         tmp = self._generation_file.with_suffix(".tmp")
         tmp.write_text(str(generation))
         os.replace(tmp, self._generation_file)
         # the change log only serves to bring an index up to date: what the index has can go
+        # (with a shared database, what every node's index probably has)
         if generation >= self._changes_pruned_at + PRUNE_CHANGES_EVERY:
-            self.store.forget_changes(generation)
+            keep = SHARED_CHANGES_KEPT if self.shared else 0
+            if generation - keep > 0:
+                self.store.forget_changes(generation - keep)
             self._changes_pruned_at = generation
 
     def _documents(self, article_id: str) -> list[dict] | None:
@@ -147,6 +191,51 @@ class Library:
         indexer.replace_articles(self.ix, upserts, deletions)
         self._set_index_generation(target)
         return len(changed)
+
+    def _catch_up_foreign(self, since: int, own: set[int]) -> int:
+        """After a bulk write that put its own articles (generations `own`) straight into the
+        index: apply the changes other nodes committed meanwhile, then record the generation.
+        The caller holds the write lock."""
+        target = self.store.generation()
+        changes = self.store.changes_since(since)
+        if changes is None:
+            self._set_index_generation(-1)
+            return self._catch_up()
+        foreign = sorted({article_id for generation, article_id in changes
+                          if generation <= target and generation not in own})
+        if foreign:
+            upserts, deletions = {}, []
+            for article_id in foreign:
+                docs = self._documents(article_id)
+                if docs is None:
+                    deletions.append(article_id)
+                else:
+                    upserts[article_id] = docs
+            indexer.replace_articles(self.ix, upserts, deletions)
+        self._set_index_generation(target)
+        return len(foreign)
+
+    def follow_once(self, timeout: float | None = None) -> int:
+        """Bring the index up to what other nodes committed; returns the articles re-indexed.
+        Does nothing when the index is current; raises Busy when a write held the lock for
+        `timeout` seconds (it brings the index up to date itself)."""
+        if self.store.generation() <= self.index_generation():
+            return 0
+        with write_lock(self.lock_path, self.write_timeout if timeout is None else timeout):
+            return self._catch_up()
+
+    def follow(self, interval: float = 1.0) -> None:
+        """Start following the shared database in this process (a no-op with SQLite, or when
+        already following): a thread catches the index up after each commit of another node."""
+        if not self.shared or (self._follower is not None and self._follower.is_alive()):
+            return
+        self._follower = Follower(self.database_url, self.store.db.channel(), self, interval)
+        self._follower.start()
+
+    def stop_following(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
 
     def _all_documents(self):
         for article_id in self.store.article_ids():
@@ -306,6 +395,15 @@ class Library:
         elif state["generation"]["database"] != state["generation"]["index"]:
             state["status"] = "degraded"
         return state
+
+
+def migrate_database(url: str) -> tuple[int, int]:
+    """Create or upgrade the schema of the database at `url`; (version before, version after)."""
+    store = Store(url, check=False)
+    try:
+        return store.migrate()
+    finally:
+        store.close()
 
 
 def _describe(err: Exception) -> str:

@@ -31,12 +31,17 @@ def data_dir_option(fn):
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main():
+@click.option("--database-url", envvar="NEWSCLAIMS_DATABASE_URL", metavar="URL",
+              help="postgresql://… database shared by nodes, instead of the SQLite file in the data folder "
+                   "(env NEWSCLAIMS_DATABASE_URL).")
+def main(database_url):
     """newsclaims: numeric claims from Chinese news, searchable.
 
     Every command reads NEWSCLAIMS_DATA_DIR (or --data-dir). Exit status: 0 done, 1 check failed,
     nothing found or an error, 2 wrong usage, 75 busy (another write held the lock; retry).
     """
+    if database_url:        # read by every Library this process (and `serve`'s gunicorn) opens
+        os.environ["NEWSCLAIMS_DATABASE_URL"] = database_url
 
 
 def read_records(path: Path):
@@ -245,6 +250,23 @@ def export(data_dir, project, fmt, output):
             out.write(chunk)
     if output != "-":
         click.echo(f"exported {written} claims to {output} ({fmt})", err=True)
+
+
+@main.command()
+def migrate():
+    """Create or upgrade the database's schema to this version's (under a lock; other nodes wait).
+
+    A shared (PostgreSQL) database of an older version is never upgraded by a node starting:
+    run this once, after stopping the nodes that run the older code.
+    """
+    from index.library import DATABASE_URL_ENV, migrate_database
+
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        raise click.ClickException("migrate needs a shared database: --database-url or NEWSCLAIMS_DATABASE_URL "
+                                   "(a SQLite data folder is upgraded when it is opened)")
+    before, after = migrate_database(url)
+    click.echo(f"schema version {before} -> {after}" if before != after else f"schema version {after}: up to date")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
