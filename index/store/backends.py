@@ -15,6 +15,7 @@ server that cannot be reached raises `errors.DatabaseUnavailable` (503, not a 50
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from contextlib import contextmanager
@@ -153,6 +154,7 @@ class PostgresConnection:
         self._busy = psycopg.errors.LockNotAvailable       # waited lock_timeout for the writers' lock
         self._lost = (psycopg.OperationalError, psycopg.InterfaceError)
         self._sql: dict[str, str] = {}
+        self._pid = os.getpid()
         try:
             self.raw = psycopg.connect(url, autocommit=True, row_factory=_rows, connect_timeout=10)
         except psycopg.OperationalError as err:
@@ -233,6 +235,13 @@ class PostgresConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+    def __del__(self):
+        # closed by the process that opened it only: a forked child closing it would end the
+        # parent's session on the socket they share
+        raw = getattr(self, "raw", None)
+        if raw is not None and os.getpid() == self._pid and not raw.closed:
+            raw.close()
 
     def __enter__(self):
         return self

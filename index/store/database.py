@@ -108,7 +108,11 @@ class Store:
         self.db = backends.connect(target, lock_timeout)
         self.kind, self.shared = self.db.kind, self.db.shared
         if check:
-            self._check_schema()
+            try:
+                self._check_schema()
+            except BaseException:
+                self.db.close()
+                raise
 
     def _check_schema(self) -> None:
         """Create the schema in an empty database; refuse one of another version (SchemaError).
