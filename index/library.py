@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,8 +96,10 @@ class Library:
         self._local = threading.local()
         self._changes_pruned_at = 0
         self._follower = None
-        # a connection must not cross fork() (gunicorn preloads the app in its master)
-        os.register_at_fork(after_in_child=self._forget_connections)
+        # a connection must not cross fork() (gunicorn preloads the app in its master); a weak
+        # reference, so that the registration does not keep every Library alive
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (library := ref()) is not None and library._forget_connections())
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:

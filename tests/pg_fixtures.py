@@ -140,8 +140,11 @@ def pytest_configure(config):
 def pytest_fixture_setup(fixturedef, request):
     """NEWSCLAIMS_TEST_DATABASE=postgresql: a module's (or session's) fixture gets a schema of its own."""
     if WHOLE_SUITE and fixturedef.scope != "function" and not request.node.get_closest_marker("sqlite_only"):
-        os.environ["NEWSCLAIMS_DATABASE_URL"] = cluster().new_schema()
+        os.environ["NEWSCLAIMS_DATABASE_URL"] = _fixture_schemas[fixturedef.argname] = cluster().new_schema()
     yield
+
+
+_fixture_schemas: dict[str, str] = {}     # module/session fixture -> the schema it was set up with
 
 
 @pytest.fixture
@@ -168,5 +171,7 @@ def _whole_suite_database(request, monkeypatch):
     if WHOLE_SUITE and "backend" not in request.fixturenames:
         if request.node.get_closest_marker("sqlite_only"):
             pytest.skip("reads the SQLite file itself (NEWSCLAIMS_TEST_DATABASE=postgresql)")
-        monkeypatch.setenv("NEWSCLAIMS_DATABASE_URL", cluster().new_schema())
+        # a test using a module's or the session's data folder reads that fixture's schema
+        shared = [_fixture_schemas[name] for name in request.fixturenames if name in _fixture_schemas]
+        monkeypatch.setenv("NEWSCLAIMS_DATABASE_URL", shared[0] if shared else cluster().new_schema())
     yield
