@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import threading
 import weakref
 from dataclasses import dataclass
@@ -286,6 +287,17 @@ class Library:
             self._set_index_generation(-1)
             return self._catch_up()
 
+    def snapshot(self, dest: str | Path) -> int:
+        """Copy this node's index to the new folder `dest`, under the write lock (no write changes
+        it meanwhile); returns its generation. A node given the copy (`restore_index`) starts
+        from there and replays the database's log, instead of rebuilding everything."""
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists: a snapshot goes into a new folder")
+        with write_lock(self.lock_path, self.write_timeout):
+            shutil.copytree(self.index_dir, dest)
+        return int((dest / "GENERATION").read_text())
+
     # -- reads ----------------------------------------------------------------------------
 
     def article(self, article_id: str) -> dict | None:
@@ -398,6 +410,24 @@ class Library:
         elif state["generation"]["database"] != state["generation"]["index"]:
             state["status"] = "degraded"
         return state
+
+
+def restore_index(source: str | Path, data_dir: str | Path) -> None:
+    """Put a snapshot (`Library.snapshot`) into a data folder that has no index yet; opening
+    the folder then brings it up to the database (or rebuilds it, if the snapshot was made from
+    another database or the log no longer reaches back to it)."""
+    source, index_dir = Path(source), Path(data_dir) / "whoosh"
+    if not (source / "GENERATION").is_file():
+        raise FileNotFoundError(f"{source} is not a newsclaims index snapshot (no GENERATION file)")
+    if index_dir.exists() and any(index_dir.iterdir()):
+        raise FileExistsError(f"{data_dir} already has an index: restore into an empty data folder")
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.with_name("whoosh.restoring")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    if index_dir.exists():
+        index_dir.rmdir()
+    os.replace(tmp, index_dir)
 
 
 def migrate_database(url: str) -> tuple[int, int]:

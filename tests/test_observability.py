@@ -7,8 +7,6 @@ import json
 import logging
 
 import pytest
-
-
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder

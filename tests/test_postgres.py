@@ -266,3 +266,27 @@ def test_two_gunicorn_nodes_one_database(postgres_url, tmp_path, monkeypatch):
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_new_node_starts_from_a_snapshot_and_replays_the_log(postgres_url, tmp_path, monkeypatch):
+    from index import library as library_module
+
+    monkeypatch.setenv("NEWSCLAIMS_DATABASE_URL", postgres_url)
+    a = Library(tmp_path / "a")
+    for n in range(10):
+        a.add_article(TEXT.format(n=n + 1), id=f"s{n}")
+    result = CliRunner().invoke(main, ["snapshot", str(tmp_path / "snap"), "--data-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0 and "generation 10" in result.output, result.output
+    a.add_article(TEXT.format(n=9), id="after")               # written after the snapshot
+    a.delete_article("s0")
+    rebuilds = []
+    real = library_module.indexer.rebuild
+    monkeypatch.setattr(library_module.indexer, "rebuild", lambda *args, **kw: rebuilds.append(1) or real(*args, **kw))
+    result = CliRunner().invoke(main, ["restore", str(tmp_path / "snap"), "--data-dir", str(tmp_path / "b")])
+    assert result.exit_code == 0 and "generation 12" in result.output, result.output
+    assert not rebuilds                                        # replayed the log, not rebuilt
+    b = Library(tmp_path / "b")
+    ids = {hit["article"]["id"] for hit in b.search(PHRASE, per_page=100)["items"]}
+    assert ids == {f"s{n}" for n in range(1, 10)} | {"after"}
+    again = CliRunner().invoke(main, ["restore", str(tmp_path / "snap"), "--data-dir", str(tmp_path / "b")])
+    assert again.exit_code == 1 and "already has an index" in again.output

@@ -253,6 +253,31 @@ def export(data_dir, project, fmt, output):
 
 
 @main.command()
+@click.argument("dest", type=click.Path(exists=False, file_okay=False, path_type=Path))
+@data_dir_option
+def snapshot(dest, data_dir):
+    """Copy this node's index into the new folder DEST, for a new node (`newsclaims restore`)."""
+    library = views.open_library(data_dir)
+    started = time.monotonic()
+    generation = library.snapshot(dest)
+    click.echo(f"snapshot of the index at generation {generation} in {dest} ({time.monotonic() - started:.1f} s)")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@data_dir_option
+def restore(source, data_dir):
+    """Start a data folder's index from the snapshot SOURCE, then catch up with the database."""
+    from index.library import restore_index
+
+    started = time.monotonic()
+    restore_index(source, data_dir)
+    library = Library(data_dir)
+    click.echo(f"restored; the index is at generation {library.index_generation()} "
+               f"({time.monotonic() - started:.1f} s)")
+
+
+@main.command()
 def migrate():
     """Create or upgrade the database's schema to this version's (under a lock; other nodes wait).
 
