@@ -150,7 +150,9 @@ class Library:
             return -1
 
     def _set_index_generation(self, generation: int) -> None:
-        if generation >= 0 and not self._database_id_file.exists():
+        if generation < 0:
+            self._database_id_file.unlink(missing_ok=True)
+        elif not self._database_id_file.exists():
             self._database_id_file.write_text(self.store.database_id())
         tmp = self._generation_file.with_suffix(".tmp")
         tmp.write_text(str(generation))
@@ -221,9 +223,10 @@ class Library:
 
     def follow_once(self, timeout: float | None = None) -> int:
         """Bring the index up to what other nodes committed; returns the articles re-indexed.
-        Does nothing when the index is current; raises Busy when a write held the lock for
+        Does nothing when the index is current (and rebuilds it when it is ahead: the database
+        was restored from a backup); raises Busy when a write held the lock for
         `timeout` seconds (it brings the index up to date itself)."""
-        if self.store.generation() <= self.index_generation():
+        if self.store.generation() == self.index_generation():
             return 0
         with write_lock(self.lock_path, self.write_timeout if timeout is None else timeout):
             return self._catch_up()

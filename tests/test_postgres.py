@@ -176,6 +176,7 @@ def test_an_index_built_from_another_database_is_rebuilt(cluster_urls, tmp_path)
     moved = Library(tmp_path / "node", database_url=second)     # the data folder now points elsewhere
     ids = {hit["article"]["id"] for hit in moved.search(PHRASE, per_page=100)["items"]}
     assert ids == {"second-0", "second-1", "second-2"}
+    assert (tmp_path / "node" / "whoosh" / "DATABASE").read_text() == other.store.database_id()
 
 
 @pytest.fixture

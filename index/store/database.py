@@ -123,8 +123,8 @@ class Store:
         """
         version = self.schema_version()
         if version == SCHEMA_VERSION:
-            if self.kind == "sqlite":
-                self._set_meta("database_id", uuid.uuid4().hex, insert_only=True)   # files from before ids
+            if self.kind == "sqlite" and self._meta("database_id") is None:    # a file from before ids
+                self._set_meta("database_id", uuid.uuid4().hex, insert_only=True)
             return
         if version is None:
             with self.db.schema_lock():
@@ -153,6 +153,10 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(row["value"]) if row else None
 
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
     def _set_meta(self, key: str, value, insert_only: bool = False) -> None:
         action = "NOTHING" if insert_only else "UPDATE SET value = excluded.value"
         self.db.execute(f"INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO {action}",
@@ -166,6 +170,7 @@ class Store:
             if before is None:
                 self.db.executescript(SCHEMA)
                 self._set_meta("generation", 0, insert_only=True)
+                self._set_meta("database_id", uuid.uuid4().hex, insert_only=True)
                 before = SCHEMA_VERSION
             elif before > SCHEMA_VERSION:
                 raise SchemaError(f"schema version {before} is newer than this code's {SCHEMA_VERSION}")
