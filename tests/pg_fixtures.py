@@ -140,8 +140,19 @@ def pytest_configure(config):
 def pytest_fixture_setup(fixturedef, request):
     """NEWSCLAIMS_TEST_DATABASE=postgresql: a module's (or session's) fixture gets a schema of its own."""
     if WHOLE_SUITE and fixturedef.scope != "function" and not request.node.get_closest_marker("sqlite_only"):
-        os.environ["NEWSCLAIMS_DATABASE_URL"] = _fixture_schemas[fixturedef.argname] = cluster().new_schema()
+        url = os.environ["NEWSCLAIMS_DATABASE_URL"] = cluster().new_schema()
+        yield
+        if _has_schema(url):            # the fixture opened a library there: its tests read it
+            _fixture_schemas[fixturedef.argname] = url
+        return
     yield
+
+
+def _has_schema(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
 
 
 _fixture_schemas: dict[str, str] = {}     # module/session fixture -> the schema it was set up with
@@ -175,3 +186,19 @@ def _whole_suite_database(request, monkeypatch):
         shared = [_fixture_schemas[name] for name in request.fixturenames if name in _fixture_schemas]
         monkeypatch.setenv("NEWSCLAIMS_DATABASE_URL", shared[0] if shared else cluster().new_schema())
     yield
+    if WHOLE_SUITE:
+        _stop_followers()
+
+
+def _stop_followers() -> None:
+    """Followers of the test's apps end with them; stop them now, so that the next test runs in
+    a process of one thread (rebuilds fork only then)."""
+    import threading
+
+    from index.store.follower import Follower
+
+    followers = [t for t in threading.enumerate() if isinstance(t, Follower)]
+    for follower in followers:
+        follower._halt.set()
+    for follower in followers:
+        follower.join(timeout=5)

@@ -33,6 +33,16 @@ class Follower(threading.Thread):
         self._halt.set()
         self.join(timeout=5)
 
+    def _wait(self, listener) -> None:
+        """Until a notification arrives, `interval` passes or stop() is called (checked every
+        0.2 s, so that stopping never waits long)."""
+        waited = 0.0
+        while waited < self.interval and not self._halt.is_set():
+            step = min(0.2, self.interval - waited)
+            if any(True for _ in listener.notifies(timeout=step, stop_after=1)):
+                return
+            waited += step
+
     def run(self) -> None:
         import psycopg
 
@@ -52,8 +62,7 @@ class Follower(threading.Thread):
                             pass            # a local write holds the lock: it catches the index up itself
                         del owner
                         failures = 0
-                        for _ in listener.notifies(timeout=self.interval, stop_after=1):
-                            pass
+                        self._wait(listener)
             except Exception as err:        # the server restarted, the network dropped: retry
                 if failures == 0:
                     log.warning("following the database failed (%s: %s); retrying every %.0f s",
