@@ -236,7 +236,7 @@ class Library:
         already following): a thread catches the index up after each commit of another node."""
         if not self.shared or (self._follower is not None and self._follower.is_alive()):
             return
-        self._follower = Follower(self.database_url, self.store.db.channel(), self, interval)
+        self._follower = Follower(self.database_url, self, interval)
         self._follower.start()
 
     def stop_following(self) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import index.ingest as ingest_module
 import index.store.database as database
-from helpers import AUTH, make_app
+from helpers import AUTH, ContractClient, make_app
 from index.cli.commands import main
 from index.errors import DatabaseUnavailable, SchemaError
 from index.ingest import ingest_records
@@ -185,15 +185,20 @@ def cluster_urls(postgres_url):
     return postgres_url, cluster().new_schema()
 
 
-def test_an_unreachable_database_is_503_not_500(postgres_url, tmp_path):
+def test_an_unreachable_database_is_503_not_500(postgres_url, tmp_path, contract, spec_paths):
     with pytest.raises(DatabaseUnavailable):
         backends.connect("postgresql://postgres@/postgres?host=/nonexistent&port=1")
     app = make_app(tmp_path, DATABASE_URL=postgres_url)
     library = app.extensions["newsclaims"]
     library.database = library.database_url = "postgresql://postgres@/postgres?host=/nonexistent&port=1"
     library._forget_connections()
-    response = app.test_client().get("/articles/x")
-    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    client = ContractClient(app.test_client(), contract, spec_paths)      # the contract lists the 503
+    for path in ("/articles/x", "/articles/x/claims", "/search?q=项目", "/projects", "/projects/1",
+                 "/claims?project=清原"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.headers["Retry-After"], path
+    health = app.test_client().get("/health")          # its own body, not a problem
+    assert health.status_code == 503 and health.get_json()["status"] == "unavailable"
 
 
 def test_a_write_waiting_for_another_nodes_transaction_is_busy_then_503(postgres_url, tmp_path):

@@ -136,6 +136,11 @@ def _rows(cursor):
     return row_class
 
 
+def channel_of(schema: str) -> str:
+    """The NOTIFY channel of the newsclaims tables in `schema`."""
+    return f"newsclaims_{schema}"
+
+
 def _first_line(err: Exception) -> str:
     lines = str(err).strip().splitlines()
     return lines[0] if lines else type(err).__name__
@@ -222,7 +227,7 @@ class PostgresConnection:
     def channel(self) -> str:
         """The NOTIFY channel of this database and schema (tests give each its own schema)."""
         if not hasattr(self, "_channel"):
-            self._channel = "newsclaims_" + self.execute("SELECT current_schema()").fetchone()[0]
+            self._channel = channel_of(self.execute("SELECT current_schema()").fetchone()[0])
         return self._channel
 
     def notify(self) -> None:

@@ -14,6 +14,7 @@ import threading
 import weakref
 
 from index.errors import Busy
+from index.store.backends import channel_of
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,9 @@ class Follower(threading.Thread):
     """`owner.follow_once(timeout=interval)` on every change; the thread ends with its owner
     (held by a weak reference) or `stop()`."""
 
-    def __init__(self, url: str, channel: str, owner, interval: float = 1.0):
+    def __init__(self, url: str, owner, interval: float = 1.0):
         super().__init__(name="newsclaims-follower", daemon=True)
-        self.url, self.channel, self.interval = url, channel, interval
+        self.url, self.interval = url, interval
         self._owner = weakref.ref(owner)
         self._halt = threading.Event()
         self.caught_up = 0          # catch-ups that re-indexed something
@@ -50,7 +51,8 @@ class Follower(threading.Thread):
         while not self._halt.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as listener:
-                    listener.execute(f'LISTEN "{self.channel}"')
+                    channel = channel_of(listener.execute("SELECT current_schema()").fetchone()[0])
+                    listener.execute(f'LISTEN "{channel}"')
                     while not self._halt.is_set():
                         owner = self._owner()
                         if owner is None:
