@@ -83,9 +83,9 @@ def database_size(url: str | None, data: Path) -> int:
     import psycopg
 
     with psycopg.connect(url) as db:
-        return db.execute("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+        return int(db.execute("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
                           " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                          " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')").fetchone()[0]
+                          " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')").fetchone()[0])
 
 
 def fresh_schema(url: str, size: int) -> str:

@@ -296,3 +296,24 @@ def test_a_new_node_starts_from_a_snapshot_and_replays_the_log(postgres_url, tmp
     assert ids == {f"s{n}" for n in range(1, 10)} | {"after"}
     again = CliRunner().invoke(main, ["restore", str(tmp_path / "snap"), "--data-dir", str(tmp_path / "b")])
     assert again.exit_code == 1 and "already has an index" in again.output
+
+
+def test_the_seeds_read_the_same_on_both_databases(postgres_url, tmp_path, monkeypatch):
+    from helpers import SEEDS
+
+    monkeypatch.delenv("NEWSCLAIMS_DATABASE_URL", raising=False)
+    answers = []
+    for url in (None, postgres_url):
+        library = Library(tmp_path / ("pg" if url else "sqlite"), database_url=url)
+        for path in sorted(SEEDS.glob("*.txt")):
+            library.add_article(path.read_text(encoding="utf-8"), id=path.stem)
+        ids = library.store.article_ids()
+        projects = library.projects(per_page=100)
+        answers.append({
+            "articles": [library.article(i) for i in ids],
+            "claims": [library.claims_of_article(i) for i in ids],
+            "projects": projects,
+            "by_project": [library.claims_by_project(p["name"], per_page=100) for p in projects["items"]],
+            "search": [library.search(q) for q in ("抽水蓄能", "项目 投资", "190亿元", "高质量发展")],
+        })
+    assert answers[0] == answers[1]

@@ -249,45 +249,68 @@ class Store:
         """Insert or replace (article, claims, input digest) triples in one transaction.
 
         Returns, per article, True when it replaced an existing one; appends the generation of
-        each write to `generations` when given.
+        each write to `generations` when given. Rows go in with one statement per table (a
+        round trip each on PostgreSQL), not one per article.
         """
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        replaced = []
+        replaced, last = [], {article.id: n for n, (article, _, _) in enumerate(items)}
         with self.transaction() as db:
-            for article, claims, digest in items:
-                old = db.execute("SELECT created_at FROM articles WHERE id = ?", (article.id,)).fetchone()
-                replaced.append(old is not None)
-                if old:
-                    db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-                generation = self._bump(db, article.id)
+            created = {}
+            for chunk in chunks(list(last), 500):
+                marks = ",".join("?" * len(chunk))
+                created.update((row["id"], row["created_at"]) for row in db.execute(
+                    f"SELECT id, created_at FROM articles WHERE id IN ({marks})", chunk))
+                db.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+            generation = self.generation()
+            articles, paragraphs, claim_rows, changes = [], [], [], []
+            seen = set()
+            for n, (article, claims, digest) in enumerate(items):
+                generation += 1
+                changes.append((generation, article.id))
+                replaced.append(article.id in created or article.id in seen)
+                seen.add(article.id)
                 if generations is not None:
                     generations.append(generation)
-                db.execute(
-                    "INSERT INTO articles(id, title, published, source, url, author, year, raw_text, digest,"
-                    " body_paragraphs, generation, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                if last[article.id] != n:           # the same id again later in `items`: that one wins
+                    continue
+                articles.append(
                     (article.id, article.title, article.published.isoformat() if article.published else None,
                      article.source, article.url, article.author, article.year, article.text, digest,
-                     article.body_count, generation, old["created_at"] if old else now, now))
-                db.executemany(
-                    "INSERT INTO paragraphs(id, article_id, idx, kind, text) VALUES (?, ?, ?, ?, ?)",
-                    [(paragraph_id(article.id, p.index), article.id, p.index, p.kind, p.text)
-                     for p in article.paragraphs])
-                db.executemany(
-                    "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)])
-                self._register_projects(db, article.id, [c.project for c in claims if c.project])
-            self._forget_orphan_projects(db)
+                     article.body_count, generation, created.get(article.id, now), now))
+                paragraphs += [(paragraph_id(article.id, p.index), article.id, p.index, p.kind, p.text)
+                               for p in article.paragraphs]
+                claim_rows += [claim_row(article.id, ordinal, claim) for ordinal, claim in enumerate(claims)]
+            db.executemany(
+                "INSERT INTO articles(id, title, published, source, url, author, year, raw_text, digest,"
+                " body_paragraphs, generation, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", articles)
+            db.executemany("INSERT INTO paragraphs(id, article_id, idx, kind, text) VALUES (?, ?, ?, ?, ?)", paragraphs)
+            db.executemany(
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", claim_rows)
+            db.executemany("INSERT INTO changes(generation, article_id) VALUES (?, ?)", changes)
+            self._set_meta("generation", generation)
+            touched = set()
+            for n, (article, claims, _) in enumerate(items):
+                if last[article.id] == n:
+                    touched |= self._register_projects(db, article.id, [c.project for c in claims if c.project])
+            # aliases only went away with replaced articles: otherwise only the touched projects' names
+            self._forget_orphan_projects(db, None if created else touched)
+            db.notify()
         return replaced
 
-    def _register_projects(self, db, article_id: str, names: list[str]) -> None:
-        """Attach the article's project names to known projects (same key) or to new ones."""
+    def _register_projects(self, db, article_id: str, names: list[str]) -> set[int]:
+        """Attach the article's project names to known projects (same key) or to new ones;
+        returns the projects' ids."""
+        touched = set()
         for group in registry.cluster(names):
             keys = {registry.name_key(n) for n in group} - {""}
             marks_k, marks_n = ",".join("?" * len(keys)), ",".join("?" * len(group))
+            # the first by key, then the oldest project: the same answer on SQLite and PostgreSQL
             row = db.execute(
-                f"SELECT project_id AS id FROM project_aliases WHERE key IN ({marks_k}) AND length(key) >= ?"
-                f" UNION ALL SELECT id FROM projects WHERE name IN ({marks_n}) LIMIT 1",
+                f"SELECT id FROM (SELECT project_id AS id, 0 AS by_name, key FROM project_aliases"
+                f" WHERE key IN ({marks_k}) AND length(key) >= ?"
+                f" UNION ALL SELECT id, 1, name FROM projects WHERE name IN ({marks_n})) AS found"
+                f" ORDER BY by_name, key, id LIMIT 1",
                 (*keys, registry.min_key_chars(), *group)).fetchone()
             project_id = row["id"] if row else db.execute(
                 "INSERT INTO projects(name) VALUES (?) RETURNING id", (group[0],)).fetchone()["id"]
@@ -295,14 +318,22 @@ class Store:
                 "INSERT INTO project_aliases(project_id, article_id, alias, key) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 [(project_id, article_id, name, registry.name_key(name)) for name in group])
+            touched.add(project_id)
+        return touched
 
-    def _forget_orphan_projects(self, db) -> None:
-        """Drop projects no article names any more; name the rest by their longest alias."""
-        db.execute("DELETE FROM projects WHERE id NOT IN (SELECT project_id FROM project_aliases)")
-        # only the rows whose name changes: PostgreSQL writes a new version of every updated row
+    def _forget_orphan_projects(self, db, touched: set[int] | None = None) -> None:
+        """Drop projects no article names any more; name the rest by their longest alias (only
+        the `touched` projects, when given: no alias went away)."""
         longest = ("(SELECT alias FROM project_aliases a WHERE a.project_id = projects.id"
                    " ORDER BY length(alias) DESC, alias LIMIT 1)")
-        db.execute(f"UPDATE projects SET name = {longest} WHERE name <> {longest}")
+        if touched is None:
+            db.execute("DELETE FROM projects WHERE id NOT IN (SELECT project_id FROM project_aliases)")
+            # only the rows whose name changes: PostgreSQL writes a new version of every updated row
+            db.execute(f"UPDATE projects SET name = {longest} WHERE name <> {longest}")
+            return
+        for chunk in chunks(sorted(touched), 500):
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"UPDATE projects SET name = {longest} WHERE id IN ({marks}) AND name <> {longest}", chunk)
 
     def delete_article(self, article_id: str) -> bool:
         """Delete an article with its paragraphs and claims; False when there was none."""
