@@ -35,7 +35,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from search import BIN, DEFAULT_CORPUS, ROOT, Client, Pool, draw_queries, ms, path_of   # bench/ first on sys.path
+from search import BIN, DEFAULT_CORPUS, ROOT, Client, Pool, draw_queries, ms   # bench/ first on sys.path
 
 TOKEN = "bench-twonode"
 PORTS = (8190, 8191)
@@ -187,8 +187,8 @@ def main():
                 article_id = f"w{index}-{n}"
                 started = time.perf_counter()
                 try:
-                    status, raw = request(port, "POST", "/articles", {"id": article_id, "text": TEXT.format(n=n + 1, word=word)},
-                                          conn=conn)
+                    body = {"id": article_id, "text": TEXT.format(n=n + 1, word=word)}
+                    status, raw = request(port, "POST", "/articles", body, conn=conn)
                 except (OSError, http.client.HTTPException) as err:
                     status, raw = 0, str(err).encode()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -62,7 +62,8 @@ class FriendlyGroup(click.Group):
 
 def one_line(err: BaseException) -> str:
     if isinstance(err, sqlite3.DatabaseError) or type(err).__module__.startswith("psycopg"):
-        return f"the database cannot be read ({str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__})"
+        reason = str(err).strip().splitlines()
+        return f"the database cannot be read ({reason[0] if reason else type(err).__name__})"
     if isinstance(err, OSError) and err.strerror:
         return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
     text = str(err).strip().splitlines()

@@ -13,7 +13,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from index.store import registry
 from index.errors import SchemaError
@@ -286,7 +285,8 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", articles)
             db.executemany("INSERT INTO paragraphs(id, article_id, idx, kind, text) VALUES (?, ?, ?, ?, ?)", paragraphs)
             db.executemany(
-                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", claim_rows)
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                claim_rows)
             db.executemany("INSERT INTO changes(generation, article_id) VALUES (?, ?)", changes)
             self._set_meta("generation", generation)
             touched = set()
