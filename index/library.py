@@ -254,8 +254,12 @@ class Library:
                 published: dt.date | None = None, source: str | None = None, url: str | None = None):
         """Clean, segment and extract claims; no storage. Raises EmptyArticle or InvalidId.
 
-        Returns (article, claims, input digest), what add_articles stores.
+        Returns (article, claims, input digest), what add_articles stores. NUL characters are
+        dropped from the text and metadata first: PostgreSQL's text cannot hold them, and both
+        databases must store the same thing.
         """
+        text = text.replace("\x00", "")
+        title, source, url = (v.replace("\x00", "") if isinstance(v, str) else v for v in (title, source, url))
         article_id = id if id is not None else content_id(text)
         if not valid_article_id(article_id):
             raise InvalidId(f"invalid article id {article_id!r}: use 1-128 of A-Z a-z 0-9 . _ -")

@@ -317,3 +317,11 @@ def test_the_seeds_read_the_same_on_both_databases(postgres_url, tmp_path, monke
             "search": [library.search(q) for q in ("抽水蓄能", "项目 投资", "190亿元", "高质量发展")],
         })
     assert answers[0] == answers[1]
+
+
+def test_nul_characters_are_dropped_on_both_databases(backend, tmp_path):
+    library = Library(tmp_path)
+    stored = library.add_article("某市今年新开工\x00项目52个,总投资86亿元。", id="nul", title="标\x00题", source="\x00")
+    assert stored.title == "标题"
+    assert "\x00" not in library.article("nul")["paragraphs"][0]["text"]
+    assert library.search('"新开工项目"')["total"] == 1
