@@ -60,11 +60,15 @@ class Follower(threading.Thread):
                         try:
                             if owner.follow_once(timeout=self.interval):
                                 self.caught_up += 1
+                            busy = False
                         except Busy:
-                            pass            # a local write holds the lock: it catches the index up itself
+                            # a local write holds the lock; it may have read the generation before
+                            # the change we were told of: try again as soon as it is done
+                            busy = True
                         del owner
                         failures = 0
-                        self._wait(listener)
+                        if not busy:
+                            self._wait(listener)
             except Exception as err:        # the server restarted, the network dropped: retry
                 if failures == 0:
                     log.warning("following the database failed (%s: %s); retrying every %.0f s",
