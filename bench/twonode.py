@@ -16,6 +16,10 @@
 5. Prints search req/s and latency, write latency, visibility p50/p99/max, errors (any non-2xx
    or a failed connection), and lost writes: every acknowledged article is looked up in the
    database and searched on both nodes at the end.
+
+`--in-process N`: instead, two `Library` objects in this process (no HTTP, no other load): N
+writes one after the other on A, each timed until B (following with its thread) finds it: what
+the mechanism costs without contention.
 """
 from __future__ import annotations
 
@@ -108,6 +112,29 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+def in_process(url: str, count: int, folder: Path) -> None:
+    from index.library import Library
+
+    a = Library(folder / "a", database_url=url)
+    b = Library(folder / "b", database_url=url)
+    b.follow(interval=1.0)
+    rng = random.Random(1)
+    writes, seen = [], []
+    for n in range(count):
+        word = "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
+        started = time.perf_counter()
+        a.add_article(TEXT.format(n=n + 1, word=word), id=f"v{n}")
+        acked = time.perf_counter()
+        while b.search(word, highlight=False)["total"] < 1:
+            time.sleep(0.002)
+        writes.append(acked - started)
+        seen.append(time.perf_counter() - acked)
+    b.stop_following()
+    print(f"in process       {count} writes on A one after the other: p50 {pct(writes, 50) * 1000:.0f} ms, "
+          f"p99 {pct(writes, 99) * 1000:.0f} ms; searchable on B after p50 {pct(seen, 50) * 1000:.0f} ms, "
+          f"p99 {pct(seen, 99) * 1000:.0f} ms, max {max(seen) * 1000:.0f} ms (load {os.getloadavg()[0]:.2f})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default=None, help="PostgreSQL server to use (a new schema in it)")
@@ -116,6 +143,7 @@ def main():
     ap.add_argument("--duration", type=float, default=30.0)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--writers", type=int, default=4)
+    ap.add_argument("--in-process", type=int, default=0, metavar="N", help="N writes on A, B following, in this process")
     args = ap.parse_args()
 
     cluster = None
@@ -127,6 +155,9 @@ def main():
            "NEWSCLAIMS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     nodes = []
     try:
+        if args.in_process:
+            in_process(url, args.in_process, folder)
+            return
         sources = [str(ROOT / "seeds")]
         if args.records:
             sample = folder / "records.jsonl"
