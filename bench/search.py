@@ -66,12 +66,15 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # -- queries ----------------------------------------------------------------------------------
 
-def draw_queries(db_path: Path, count: int, seed: int) -> list[str]:
+def draw_queries(database, count: int, seed: int) -> list[str]:
+    """`database`: the SQLite file's path or a postgresql:// URL."""
     from index.fulltext.analysis import HAN, index_terms, is_number, stopwords
+    from index.store.database import Store
 
     stop = stopwords()
-    with sqlite3.connect(db_path) as db:
-        texts = [row[0] for row in db.execute("SELECT text FROM paragraphs ORDER BY id")]
+    store = Store(database)
+    texts = [row[0] for row in store.db.execute("SELECT text FROM paragraphs ORDER BY id")]
+    store.close()
     rng = random.Random(seed)
     seen: set[str] = set()
     out: list[str] = []
@@ -358,7 +361,8 @@ def main():
         subprocess.run(cmd, cwd=ROOT, check=True)
 
     started = time.perf_counter()
-    queries = draw_queries(data / "newsclaims.sqlite3", args.queries, args.seed)
+    queries = draw_queries(os.environ.get("NEWSCLAIMS_DATABASE_URL") or data / "newsclaims.sqlite3",
+                           args.queries, args.seed)
     print(f"queries          {len(queries)} distinct (seed {args.seed}, drawn in {time.perf_counter() - started:.0f} s),"
           f" e.g. {', '.join(queries[:6])}")
     print(f"load before      {os.getloadavg()[0]:.2f} (1-min load average; other work skews the figures)")

@@ -42,5 +42,17 @@ class Busy(NewsclaimsError, RuntimeError):
         self.waited = waited
 
 
+class SchemaError(NewsclaimsError, RuntimeError):
+    """The database's schema has another version than this code's: older (`newsclaims migrate`) or newer."""
+
+    status = 503
+
+
+class DatabaseUnavailable(NewsclaimsError, RuntimeError):
+    """The database server cannot be reached or dropped the connection (a retry may succeed)."""
+
+    status = 503
+
+
 class LexiconError(NewsclaimsError, ValueError):
     """A data file under index/data is missing or malformed (a deployment error, not the caller's)."""

@@ -163,6 +163,7 @@ def ingest_records(library: Library, records: Iterable[dict], batch: int = 200, 
 
 def _ingest_locked(library: Library, records: list[dict], batch: int, pool, summary: Summary, progress) -> None:
     library._catch_up()                  # the index is at the database's generation from here on
+    since, own = library.index_generation(), set()      # own: the generations this run writes
     batches, replaced = [], set()           # batches of indices into `records`
     for start in range(0, len(records), batch):
         chunk = records[start:start + batch]
@@ -182,28 +183,31 @@ def _ingest_locked(library: Library, records: list[dict], batch: int, pool, summ
     if not batches:
         return
     if pool is None or sum(map(len, batches)) < INLINE_BELOW:
-        built = _run_inline(library, [[records[i] for i in b] for b in batches], summary, progress)
+        built = _run_inline(library, [[records[i] for i in b] for b in batches], summary, progress, own)
     else:
-        built = pool.run(batches, lambda p, r: _store(library, p, r, summary, progress))
+        built = pool.run(batches, lambda p, r: _store(library, p, r, summary, progress, own))
     segments.add_segments(library.ix, built, delete_ids=replaced)
-    library._set_index_generation(library.store.generation())
+    # with a shared database other nodes may have written meanwhile: their changes too
+    library._catch_up_foreign(since, own)
 
 
-def _store(library: Library, prepared, rejected, summary: Summary, progress) -> None:
+def _store(library: Library, prepared, rejected, summary: Summary, progress, own: set[int]) -> None:
     if prepared:
-        library.store.put_articles(prepared)
+        generations = []
+        library.store.put_articles(prepared, generations)
+        own.update(generations)
     summary.done += len(prepared)
     summary.claims += sum(len(claims) for _, claims, _ in prepared)
     summary.rejected += rejected
     progress(len(prepared) + len(rejected))
 
 
-def _run_inline(library: Library, batches, summary: Summary, progress) -> list:
+def _run_inline(library: Library, batches, summary: Summary, progress, own: set[int]) -> list:
     schema = passage_schema()
     builder = segments.SegmentBuilder(library.ix.storage, library.ix.indexname, schema)
     for records in batches:
         prepared, rejected = _prepare_batch(library, records, builder, schema)
-        _store(library, prepared, rejected, summary, progress)
+        _store(library, prepared, rejected, summary, progress, own)
     return [builder.finish()] if builder.docnum else []
 
 

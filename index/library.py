@@ -1,8 +1,11 @@
 """The newsclaims library: ingest, read, delete and search articles in one data folder.
 
-SQLite holds the truth; the Whoosh index is derived from it and follows its generation
-counter. Writes are serialised by a file lock (one Whoosh writer across processes) and
-reach the index before they are acknowledged, so every worker reads its writes.
+The database holds the truth: SQLite in the data folder, or a PostgreSQL database that several
+nodes share (`database_url`, or NEWSCLAIMS_DATABASE_URL). The Whoosh index in the data folder is
+derived from it and follows its generation counter. Writes on one node are serialised by a file
+lock (one Whoosh writer across its processes), and across nodes by the database; a write
+reaches this node's index before it is acknowledged, so every worker reads its writes. With a
+shared database, `Follower` brings this node's index up to what other nodes wrote.
 """
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import threading
 from decimal import Decimal
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +36,8 @@ from index.articles.clean import looks_like_html
 from index.articles.html import decode as decode_page, parse_html  # decode_page: the CLI reads .html files
 from index.models import paragraph_id
 from index.store import dossiers, layers
+from index.store.backends import is_postgres, redact
+from index.store.follower import Follower
 from index.store.database import Store
 from index.store.shapes import (article_dict, article_ref, claim_dict, ingested_dict, page_of, project_summary,
                                  search_hit)
@@ -42,6 +49,11 @@ LAYERS_FORMAT = 3            # bump when what the cross-article layers store cha
 EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
+# A shared database keeps this many generations of its log below the pruning node's index, for
+# nodes that lag (stopped, restarting); one further behind rebuilds its index.
+SHARED_CHANGES_KEPT = 100_000
+DATABASE_URL_ENV = "NEWSCLAIMS_DATABASE_URL"
+_inherited: list = []        # connections of the parent process, see Library._forget_connections
 
 
 def valid_article_id(article_id: str) -> bool:
@@ -80,24 +92,39 @@ class Ingested:
 class Library:
     """Everything the API and the CLI do, on one data folder."""
 
-    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True):
+    def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True,
+                 database_url: str | None = None):
         """Open (or create) a data folder and bring its index up to date with the database,
-        unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`)."""
+        unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`).
+
+        The database: `database_url` (postgresql://…), else NEWSCLAIMS_DATABASE_URL, else the
+        SQLite file in the data folder.
+        :raise store.database.SchemaError: the database has another schema version.
+        """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "newsclaims.sqlite3"
+        self.database_url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+        if self.database_url and not is_postgres(self.database_url):
+            raise ValueError(f"not a PostgreSQL URL: {redact(self.database_url)} (postgresql://…)")
+        self.database = self.database_url or self.db_path
         self.index_dir = self.data_dir / "whoosh"
         self.lock_path = self.data_dir / "write.lock"
         self.write_timeout = write_timeout
         self._local = threading.local()
         self._changes_pruned_at = 0
-        # a SQLite connection must not cross fork() (gunicorn preloads the app in its master)
-        os.register_at_fork(after_in_child=self._forget_connections)
+        self._follower = None
+        # a connection must not cross fork() (gunicorn preloads the app in its master); a weak
+        # reference, so that the registration does not keep every Library alive
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (library := ref()) is not None and library._forget_connections())
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
+                if self._database_id_file.exists() and self._database_id_file.read_text() != self.store.database_id():
+                    self._set_index_generation(-1)              # built from another database: rebuild
                 self._catch_up()
                 if layers.version(self.store.db) != layers_version():
                     self._rebuild_layers()
@@ -106,18 +133,34 @@ class Library:
     # -- plumbing -------------------------------------------------------------------------
 
     def _forget_connections(self) -> None:
+        # Kept, never closed nor collected: closing a PostgreSQL connection in the child would
+        # end the parent's session on the socket they share.
+        _inherited.append(self._local)
         self._local = threading.local()
+        self._follower = None
 
     @property
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
+        if store is not None and store.broken():      # the server restarted or the link dropped
+            _inherited.append(store)
+            store = None
         if store is None:
-            store = self._local.store = Store(self.db_path)
+            store = self._local.store = Store(self.database, lock_timeout=self.write_timeout)
         return store
+
+    @property
+    def shared(self) -> bool:
+        """Whether other nodes may write to this library's database (PostgreSQL)."""
+        return self.database_url is not None
 
     @property
     def _generation_file(self) -> Path:
         return self.index_dir / "GENERATION"
+
+    @property
+    def _database_id_file(self) -> Path:
+        return self.index_dir / "DATABASE"
 
     def index_generation(self) -> int:
         try:
@@ -126,12 +169,19 @@ class Library:
             return -1
 
     def _set_index_generation(self, generation: int) -> None:
+        if generation < 0:
+            self._database_id_file.unlink(missing_ok=True)
+        elif not self._database_id_file.exists():
+            self._database_id_file.write_text(self.store.database_id())
         tmp = self._generation_file.with_suffix(".tmp")
         tmp.write_text(str(generation))
         os.replace(tmp, self._generation_file)
         # the change log only serves to bring an index up to date: what the index has can go
+        # (with a shared database, what every node's index probably has)
         if generation >= self._changes_pruned_at + PRUNE_CHANGES_EVERY:
-            self.store.forget_changes(generation)
+            keep = SHARED_CHANGES_KEPT if self.shared else 0
+            if generation - keep > 0:
+                self.store.forget_changes(generation - keep)
             self._changes_pruned_at = generation
 
     def _documents(self, article_id: str) -> list[dict] | None:
@@ -167,6 +217,52 @@ class Library:
         self._set_index_generation(target)
         return len(changed)
 
+    def _catch_up_foreign(self, since: int, own: set[int]) -> int:
+        """After a bulk write that put its own articles (generations `own`) straight into the
+        index: apply the changes other nodes committed meanwhile, then record the generation.
+        The caller holds the write lock."""
+        target = self.store.generation()
+        changes = self.store.changes_since(since)
+        if changes is None:
+            self._set_index_generation(-1)
+            return self._catch_up()
+        foreign = sorted({article_id for generation, article_id in changes
+                          if generation <= target and generation not in own})
+        if foreign:
+            upserts, deletions = {}, []
+            for article_id in foreign:
+                docs = self._documents(article_id)
+                if docs is None:
+                    deletions.append(article_id)
+                else:
+                    upserts[article_id] = docs
+            indexer.replace_articles(self.ix, upserts, deletions)
+        self._set_index_generation(target)
+        return len(foreign)
+
+    def follow_once(self, timeout: float | None = None) -> int:
+        """Bring the index up to what other nodes committed; returns the articles re-indexed.
+        Does nothing when the index is current (and rebuilds it when it is ahead: the database
+        was restored from a backup); raises Busy when a write held the lock for
+        `timeout` seconds (it brings the index up to date itself)."""
+        if self.store.generation() == self.index_generation():
+            return 0
+        with write_lock(self.lock_path, self.write_timeout if timeout is None else timeout):
+            return self._catch_up()
+
+    def follow(self, interval: float = 1.0) -> None:
+        """Start following the shared database in this process (a no-op with SQLite, or when
+        already following): a thread catches the index up after each commit of another node."""
+        if not self.shared or (self._follower is not None and self._follower.is_alive()):
+            return
+        self._follower = Follower(self.database_url, self, interval)
+        self._follower.start()
+
+    def stop_following(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+
     def _all_documents(self):
         for article_id in self.store.article_ids():
             yield from self._documents(article_id) or ()
@@ -180,8 +276,12 @@ class Library:
 
         `format="html"`: `text` is a web page; its main text, headline, date and outlet are read
         from the markup (index/articles/html.py) and then segmented like text.
-        Returns (article, claims, input digest), what add_articles stores.
+        Returns (article, claims, input digest), what add_articles stores. NUL characters are
+        dropped from the text and metadata first: PostgreSQL's text cannot hold them, and both
+        databases must store the same thing.
         """
+        text = text.replace("\x00", "")
+        title, source, url = (v.replace("\x00", "") if isinstance(v, str) else v for v in (title, source, url))
         article_id = id if id is not None else content_id(text)
         if not valid_article_id(article_id):
             raise InvalidId(f"invalid article id {article_id!r}: use 1-128 of A-Z a-z 0-9 . _ -")
@@ -219,12 +319,16 @@ class Library:
         """Recompute metric keys, reprint groups and agreement groups of every stored article
         (after a change of index/data/metrics.json: done by itself when a data folder opens)."""
         with write_lock(self.lock_path, self.write_timeout):
-            return self._rebuild_layers()
+            return self._rebuild_layers(force=True)
 
-    def _rebuild_layers(self) -> int:
-        """The cross-article layers from the stored rows; the caller holds the write lock."""
+    def _rebuild_layers(self, force: bool = False) -> int:
+        """The cross-article layers from the stored rows; the caller holds the write lock. Unless
+        `force`, nothing is done when they are current once the writers' lock is ours (another
+        node or process sharing the database rebuilt them while this one waited)."""
         store = self.store
         with store.transaction() as db:
+            if not force and layers.version(db) == layers_version():
+                return 0
             layers.clear(db)
             derived = layers.Layers(db)
             ids = store.article_ids()
@@ -246,6 +350,17 @@ class Library:
         with write_lock(self.lock_path, self.write_timeout):
             self._set_index_generation(-1)
             return self._catch_up()
+
+    def snapshot(self, dest: str | Path) -> int:
+        """Copy this node's index to the new folder `dest`, under the write lock (no write changes
+        it meanwhile); returns its generation. A node given the copy (`restore_index`) starts
+        from there and replays the database's log, instead of rebuilding everything."""
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists: a snapshot goes into a new folder")
+        with write_lock(self.lock_path, self.write_timeout):
+            shutil.copytree(self.index_dir, dest)
+        return int((dest / "GENERATION").read_text())
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -431,6 +546,33 @@ class Library:
         elif state["generation"]["database"] != state["generation"]["index"]:
             state["status"] = "degraded"
         return state
+
+
+def restore_index(source: str | Path, data_dir: str | Path) -> None:
+    """Put a snapshot (`Library.snapshot`) into a data folder that has no index yet; opening
+    the folder then brings it up to the database (or rebuilds it, if the snapshot was made from
+    another database or the log no longer reaches back to it)."""
+    source, index_dir = Path(source), Path(data_dir) / "whoosh"
+    if not (source / "GENERATION").is_file():
+        raise FileNotFoundError(f"{source} is not a newsclaims index snapshot (no GENERATION file)")
+    if index_dir.exists() and any(index_dir.iterdir()):
+        raise FileExistsError(f"{data_dir} already has an index: restore into an empty data folder")
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.with_name("whoosh.restoring")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    if index_dir.exists():
+        index_dir.rmdir()
+    os.replace(tmp, index_dir)
+
+
+def migrate_database(url: str) -> tuple[int, int]:
+    """Create or upgrade the schema of the database at `url`; (version before, version after)."""
+    store = Store(url, check=False)
+    try:
+        return store.migrate()
+    finally:
+        store.close()
 
 
 def _describe(err: Exception) -> str:

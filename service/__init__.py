@@ -30,8 +30,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     observability.init_app(app)          # JSON logs, request ids, access lines, /metrics
-    app.extensions["newsclaims"] = Library(app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]))
+    library = app.extensions["newsclaims"] = Library(
+        app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]),
+        database_url=app.config["DATABASE_URL"] or None)
     app.extensions["newsclaims"].searcher.warm()     # in gunicorn's master (preload): workers start warm
+    # with a shared database each serving process follows the other nodes' writes (started
+    # here, in the process that serves: a thread of gunicorn's master would not survive the fork)
+    app.before_request(library.follow)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(docs.bp)

@@ -6,6 +6,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class Defaults:
     DATA_DIR = str(PROJECT_ROOT / "instance" / "data")   # SQLite database + Whoosh index
+    DATABASE_URL = None            # postgresql://… shared by nodes; unset = SQLite in DATA_DIR
     API_TOKEN = None               # bearer token for writes; unset = writes refused (403)
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024   # request body limit in bytes (413 beyond)
     MAX_QUERY_CHARS = 500          # longer `q` is refused with 400

@@ -11,6 +11,8 @@ from openapi_core import Config, OpenAPI
 
 from helpers import AUTH, ROOT, SEEDS, ContractClient, make_app
 
+pytest_plugins = ["pg_fixtures"]        # a throwaway PostgreSQL; `backend`: a test on both databases
+
 
 @pytest.fixture(scope="session")
 def contract():

@@ -161,6 +161,7 @@ def test_check_fails_when_the_index_is_unreadable(own_data):
     assert result.exit_code == 1 and "unavailable" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_broken_database_is_one_line_exit_1(own_data):
     (own_data / "newsclaims.sqlite3").write_bytes(b"this is not a database" * 100)
     for suffix in ("-wal", "-shm"):
@@ -171,6 +172,7 @@ def test_broken_database_is_one_line_exit_1(own_data):
     assert result.output.strip().count("\n") == 0 and "database cannot be read" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_missing_database_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["search", "投资", "--data-dir", str(tmp_path / "none")])
     assert result.exit_code == 1

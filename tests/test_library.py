@@ -17,6 +17,9 @@ from helpers import AUTH, ROOT, make_app
 from index.library import Library
 from index.errors import Busy
 from index.locking import write_lock
+from index.store.database import Store
+
+pytestmark = pytest.mark.usefixtures("backend")       # every test on SQLite and on PostgreSQL
 
 TEXT = "某市今年新开工项目{n}个,总投资{n}亿元,同比增长{n}%。\n项目建成后预计年产值{n}亿元。"
 
@@ -63,6 +66,10 @@ def test_a_held_writer_lock_gives_busy_then_503(tmp_path):
 
 
 def stored_count(data: Path) -> int:
+    url = os.environ.get("NEWSCLAIMS_DATABASE_URL")
+    if url:
+        with closing(Store(url)) as store:
+            return store.article_count()
     try:
         with closing(sqlite3.connect(data / "newsclaims.sqlite3", timeout=1)) as db:
             return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
@@ -120,11 +127,11 @@ def test_the_change_log_is_pruned_and_an_index_older_than_it_is_rebuilt(tmp_path
     import index.library as library_module
 
     monkeypatch.setattr(library_module, "PRUNE_CHANGES_EVERY", 3)
+    monkeypatch.setattr(library_module, "SHARED_CHANGES_KEPT", 0)     # PostgreSQL keeps some for other nodes
     library = Library(tmp_path)
     for n in range(7):
         library.add_article(TEXT.format(n=n), id=f"a{n}")
-    with closing(sqlite3.connect(tmp_path / "newsclaims.sqlite3")) as db:
-        logged = [g for g, in db.execute("SELECT generation FROM changes ORDER BY generation")]
+    logged = [g for g, in library.store.db.execute("SELECT generation FROM changes ORDER BY generation")]
     assert logged == [7]                       # pruned at 3 and at 6: the index had those
     assert library.store.changed_since(6) == ["a6"]
     assert library.store.changed_since(2) is None      # the log no longer reaches back there

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder
@@ -117,6 +118,7 @@ def health(app, contract):
     return response
 
 
+@pytest.mark.sqlite_only
 def test_health_503_when_the_database_is_unreadable(tmp_path, contract):
     app = seeded_fresh_app(tmp_path)
     assert health(app, contract).status_code == 200

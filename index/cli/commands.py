@@ -32,12 +32,17 @@ def data_dir_option(fn):
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main():
+@click.option("--database-url", envvar="NEWSCLAIMS_DATABASE_URL", metavar="URL",
+              help="postgresql://… database shared by nodes, instead of the SQLite file in the data folder "
+                   "(env NEWSCLAIMS_DATABASE_URL).")
+def main(database_url):
     """newsclaims: numeric claims from Chinese news, searchable.
 
     Every command reads NEWSCLAIMS_DATA_DIR (or --data-dir). Exit status: 0 done, 1 check failed,
     nothing found or an error, 2 wrong usage, 75 busy (another write held the lock; retry).
     """
+    if database_url:        # read by every Library this process (and `serve`'s gunicorn) opens
+        os.environ["NEWSCLAIMS_DATABASE_URL"] = database_url
 
 
 def read_records(path: Path):
@@ -326,6 +331,48 @@ def conflicts(data_dir, project, metric_key, source, page, per_page, as_json):
     else:
         views.console().print(views.conflicts_table(body))
     sys.exit(0 if body["items"] else 1)
+
+
+@main.command()
+@click.argument("dest", type=click.Path(exists=False, file_okay=False, path_type=Path))
+@data_dir_option
+def snapshot(dest, data_dir):
+    """Copy this node's index into the new folder DEST, for a new node (`newsclaims restore`)."""
+    library = views.open_library(data_dir)
+    started = time.monotonic()
+    generation = library.snapshot(dest)
+    click.echo(f"snapshot of the index at generation {generation} in {dest} ({time.monotonic() - started:.1f} s)")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@data_dir_option
+def restore(source, data_dir):
+    """Start a data folder's index from the snapshot SOURCE, then catch up with the database."""
+    from index.library import restore_index
+
+    started = time.monotonic()
+    restore_index(source, data_dir)
+    library = Library(data_dir)
+    click.echo(f"restored; the index is at generation {library.index_generation()} "
+               f"({time.monotonic() - started:.1f} s)")
+
+
+@main.command()
+def migrate():
+    """Create or upgrade the database's schema to this version's (under a lock; other nodes wait).
+
+    A shared (PostgreSQL) database of an older version is never upgraded by a node starting:
+    run this once, after stopping the nodes that run the older code.
+    """
+    from index.library import DATABASE_URL_ENV, migrate_database
+
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        raise click.ClickException("migrate needs a shared database: --database-url or NEWSCLAIMS_DATABASE_URL "
+                                   "(a SQLite data folder is upgraded when it is opened)")
+    before, after = migrate_database(url)
+    click.echo(f"schema version {before} -> {after}" if before != after else f"schema version {after}: up to date")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -61,8 +61,9 @@ class FriendlyGroup(click.Group):
 
 
 def one_line(err: BaseException) -> str:
-    if isinstance(err, sqlite3.DatabaseError):
-        return f"the database cannot be read ({err})"
+    if isinstance(err, sqlite3.DatabaseError) or type(err).__module__.startswith("psycopg"):
+        reason = str(err).strip().splitlines()
+        return f"the database cannot be read ({reason[0] if reason else type(err).__name__})"
     if isinstance(err, OSError) and err.strerror:
         return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
     text = str(err).strip().splitlines()
@@ -71,7 +72,7 @@ def one_line(err: BaseException) -> str:
 
 def open_library(data_dir: str | Path) -> Library:
     """The library of an existing data folder; one clear error (exit 1) when there is none."""
-    if not (Path(data_dir) / "newsclaims.sqlite3").is_file():
+    if not os.environ.get("NEWSCLAIMS_DATABASE_URL") and not (Path(data_dir) / "newsclaims.sqlite3").is_file():
         raise click.ClickException(f"no newsclaims database in {data_dir}: ingest articles first "
                                    "(newsclaims ingest PATH) or pass --data-dir / NEWSCLAIMS_DATA_DIR")
     return Library(data_dir)

@@ -50,13 +50,13 @@ def version(db: sqlite3.Connection) -> str | None:
 
 
 def set_version(db: sqlite3.Connection, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (VERSION_KEY, value))
+    db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+               (VERSION_KEY, value))
 
 
-def clear(db: sqlite3.Connection) -> None:
-    """Empty the layers' tables, made anew (their columns may have changed with the version)."""
+def clear(db) -> None:
+    """Empty the layers' tables. Rows only: a change of their columns is a schema migration
+    (store/database.py MIGRATIONS), and no DDL here means no exclusive table lock that a
+    concurrent reader on another node could deadlock with."""
     for table in ("claim_agreement", "reprint_groups", "reprint_links", "story_sentences"):
-        db.execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
+        db.execute(f"DELETE FROM {table}")

@@ -137,7 +137,7 @@ def add(db: sqlite3.Connection, article_id: str, print_: Fingerprint) -> set[str
     """Store an article's sentences and its links to the stored articles it is a reprint of
     (or that are its reprints). Returns the articles whose group may have changed."""
     hashes = list(print_.sentences)
-    db.executemany("INSERT OR IGNORE INTO story_sentences(hash, article_id) VALUES (?, ?)",
+    db.executemany("INSERT INTO story_sentences(hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                    [(h, article_id) for h in hashes])
     postings: dict[int, list[str]] = {}
     for start in range(0, len(hashes), 500):
@@ -153,7 +153,7 @@ def add(db: sqlite3.Connection, article_id: str, print_: Fingerprint) -> set[str
         theirs = stored_fingerprint(db, other)
         if theirs is not None and same_story(print_, theirs):
             linked.append(tuple(sorted((article_id, other))))
-    db.executemany("INSERT OR IGNORE INTO reprint_links(a, b) VALUES (?, ?)", linked)
+    db.executemany("INSERT INTO reprint_links(a, b) VALUES (?, ?) ON CONFLICT DO NOTHING", linked)
     return regroup(db, {article_id}) if linked else {article_id}
 
 
@@ -198,7 +198,8 @@ def regroup(db: sqlite3.Connection, seeds) -> set[str]:
         touched |= members_
         if len(members_) > 1:
             story = min(members_)
-            db.executemany("INSERT OR REPLACE INTO reprint_groups(article_id, story) VALUES (?, ?)",
+            db.executemany("INSERT INTO reprint_groups(article_id, story) VALUES (?, ?)"
+                           " ON CONFLICT (article_id) DO UPDATE SET story = excluded.story",
                            [(m, story) for m in members_])
         else:
             db.execute("DELETE FROM reprint_groups WHERE article_id = ?", tuple(members_))
