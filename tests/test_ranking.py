@@ -10,7 +10,7 @@ from helpers import SEEDS
 from index.fulltext import ranking
 from index.fulltext.analysis import index_terms
 from index.library import Library
-from index.fulltext.searcher import filter_query, parse_query
+from index.fulltext.query import filter_query, parse_query
 
 
 @pytest.fixture(scope="module")

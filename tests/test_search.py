@@ -9,7 +9,8 @@ from whoosh.index import LockError
 
 from index.fulltext import indexer
 from index.errors import QueryError
-from index.fulltext.searcher import PassageSearcher, parse_query
+from index.fulltext.query import parse_query
+from index.fulltext.searcher import PassageSearcher
 
 ARTICLES = [
     {"id": "jz", "title": "锦州一季度重点项目集中开工", "source": "锦州日报", "published": "2024-03-19",

@@ -38,6 +38,8 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from index.fulltext.queries import CountedPhrase
+
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
 BATCH = 16                     # documents whose phrase counts are read together (after the first N)
@@ -442,8 +444,6 @@ class Ranker:
         return parts, docs
 
     def phrase(self, phrase, lazy: bool) -> _Result:
-        from index.fulltext.searcher import CountedPhrase
-
         if phrase.slop != 1 or not type(phrase) is CountedPhrase:
             raise Unsupported("only CountedPhrase with slop 1")
         boost = phrase.boost
@@ -467,8 +467,6 @@ class Ranker:
     # -- the tree --
 
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
-        from index.fulltext.searcher import CountedPhrase
-
         kind = type(q)
         if kind is wq.Term:
             return self.term(q.fieldname, q.text, q.boost)
