@@ -206,3 +206,17 @@ def test_highlights_are_escaped_exact_and_never_partial(searcher):
     hit = searcher.search('"190亿元"').hits[0]
     assert re.findall(r"<mark>(.*?)</mark>", hit.highlight) == ["190亿元"]
     assert searcher.search("营商环境", highlight=False).hits[0].highlight is None
+
+
+def test_a_passage_with_every_word_outranks_one_repeating_some(tmp_path):
+    """Coordination: 华龙一号 three times does not beat 华龙一号 once with 冷却塔."""
+    article = {"id": "hl", "title": None, "source": None, "published": None, "claims": {},
+               "paragraphs": ["华龙一号是三代核电技术，华龙一号机组商运，华龙一号批量建设。",
+                              "首个采用冷却塔的华龙一号核电站开工建设，工期五年。"]}
+    ix = indexer.rebuild(tmp_path / "ix", documents(article))
+    s = PassageSearcher(ix)
+    try:
+        assert ids(s.search("华龙一号 冷却塔")) == ["hl-p1", "hl-p0"]
+        assert ids(s.search("华龙一号")) == ["hl-p0", "hl-p1"]        # one word: no coordination
+    finally:
+        s.close()

@@ -46,3 +46,69 @@ class _PhraseCountMatcher(matching.WrappingMatcher):
         count = len(self.child.spans())
         docid = self.child.id()
         return self.boost * sum(s._score(count, s.dfl(docid)) for s in self._scorers)
+
+
+class Coordinated(wq.WrappingQuery):
+    """Required and optional clauses (one per word of the user's), scored by the sum of their
+    scores times (clauses matched / clauses) ** exponent: Lucene's classic coordination factor.
+
+    A passage holding every word the reader typed outranks one repeating some of them
+    (华龙一号 four times but no 冷却塔). Matches are those of the plain query: the required
+    clauses, and any optional one when there is none. Whoosh itself runs that plain query
+    (`child`), without the factor.
+    """
+
+    def __init__(self, required, optional, exponent: float = 1.0):
+        self.required, self.optional, self.exponent = list(required), list(optional), exponent
+        should = None if not self.optional else self.optional[0] if len(self.optional) == 1 else wq.Or(self.optional)
+        must = None if not self.required else self.required[0] if len(self.required) == 1 else wq.And(self.required)
+        super().__init__(wq.AndMaybe(must, should) if must is not None and should is not None else must or should)
+
+    def _rewrap(self, child):
+        return self
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.required == self.required
+                and other.optional == self.optional and other.exponent == self.exponent)
+
+    def __hash__(self):
+        return hash((tuple(self.required), tuple(self.optional), self.exponent))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.required!r}, {self.optional!r}, {self.exponent!r})"
+
+    def matcher(self, searcher, context=None):
+        child = self.child.matcher(searcher, context)
+        if not child.is_active():
+            return child
+        clauses = [q.matcher(searcher, context) for q in self.required + self.optional]
+        return _CoordinatedMatcher(child, clauses, len(self.required), self.exponent)
+
+
+class _CoordinatedMatcher(matching.WrappingMatcher):
+    """Steps through the plain query's matches; scores each as `Coordinated` says."""
+
+    def __init__(self, child, clauses, required: int, exponent: float, boost=1.0):
+        super().__init__(child, boost)
+        self._clauses, self._required, self._exponent = clauses, required, exponent
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self._clauses, self._required, self._exponent, self.boost)
+
+    def copy(self):
+        return self.__class__(self.child.copy(), [c.copy() for c in self._clauses], self._required,
+                              self._exponent, self.boost)
+
+    def supports_block_quality(self):
+        return False
+
+    def score(self):
+        docid = self.child.id()
+        total, matched = 0.0, self._required
+        for i, clause in enumerate(self._clauses):
+            if clause.is_active() and clause.id() < docid:
+                clause.skip_to(docid)
+            if clause.is_active() and clause.id() == docid:
+                total += clause.score()
+                matched += i >= self._required
+        return total * (matched / len(self._clauses)) ** self._exponent

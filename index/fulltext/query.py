@@ -8,7 +8,9 @@ Never hands user input to Whoosh's query-language parser. What a query means:
 - every other word is optional but ranked: a word jieba splits into parts (清原抽水蓄能电站)
   scores highest where its parts stand together, then where they all occur, and still
   matches a passage with only a part (清原抽蓄一期). The article's title adds a little to
-  passages the text matched. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
+  passages the text matched;
+- with several words, a passage's score is multiplied by the share of them it holds
+  (coordination), so the passage with every word the reader remembers comes first. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from whoosh import query as wq
 
 from index.errors import QueryError
 from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
-from index.fulltext.queries import CountedPhrase
+from index.fulltext.queries import Coordinated, CountedPhrase
 
 MAX_QUERY_CHARS = 200        # longer input is searched up to here (the API refuses q over MAX_QUERY_CHARS, 500)
 MAX_TERMS = 24               # terms beyond this are ignored
@@ -28,6 +30,7 @@ PHRASE_BOOST = 1.5           # parts of one word standing together, in order
 ALL_PARTS_BOOST = 0.5        # all parts of one word occurring in the passage
 TITLE_BOOST = 0.25           # a query term in the article's title
 ABBREVIATION_BOOST = 0.5     # 抽蓄 for 抽水蓄能
+COORDINATION = 1.0           # exponent of (words matched / words typed) on the score (0: off)
 
 QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
 QUOTES = re.compile(r'["“”「」『』]')
@@ -171,12 +174,15 @@ def parse_query(q: str, known=None) -> ParsedQuery:
 
     if not required and not optional:
         raise QueryError("the query has no searchable words (only punctuation, operators or stopwords)")
-    should = optional[0] if len(optional) == 1 else wq.Or(optional) if optional else None
-    if required:
-        must = required[0] if len(required) == 1 else wq.And(required)
-        query = wq.AndMaybe(must, should) if should is not None else must
+    if COORDINATION and len(required) + len(optional) > 1:
+        query = Coordinated(required, optional, COORDINATION)
     else:
-        query = should
+        should = optional[0] if len(optional) == 1 else wq.Or(optional) if optional else None
+        if required:
+            must = required[0] if len(required) == 1 else wq.And(required)
+            query = wq.AndMaybe(must, should) if should is not None else must
+        else:
+            query = should
     titled = list(dict.fromkeys(t for seq in marks for t in seq if t not in stop and not is_number(t)))
     if TITLE_BOOST and titled:
         # the title only adds to passages the text matched: it ranks, it never widens the result

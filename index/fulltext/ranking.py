@@ -38,7 +38,7 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from index.fulltext.queries import CountedPhrase
+from index.fulltext.queries import Coordinated, CountedPhrase
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
@@ -250,6 +250,14 @@ class _Lazy:
     boost: float
     docs: np.ndarray            # candidates (sorted global docnums)
     upper: np.ndarray           # upper bound of its score for each candidate
+    factor: np.ndarray | None = None   # multiplier of each candidate's exact score (None: all 1)
+
+    def scale(self) -> np.ndarray:
+        return np.ones(len(self.docs)) if self.factor is None else self.factor
+
+    def subset(self, keep: np.ndarray) -> "_Lazy":
+        return _Lazy(self.phrase, self.boost, self.docs[keep], self.upper[keep],
+                     None if self.factor is None else self.factor[keep])
 
 
 @dataclass
@@ -288,7 +296,17 @@ def _boosted(result: _Result, boost: float) -> _Result:
     if boost == 1.0:
         return result
     return _Result(result.docs, result.scores * boost,
-                   [_Lazy(lz.phrase, lz.boost * boost, lz.docs, lz.upper * boost) for lz in result.lazy])
+                   [_Lazy(lz.phrase, lz.boost * boost, lz.docs, lz.upper * boost, lz.factor) for lz in result.lazy])
+
+
+def _scaled(result: _Result, factors: np.ndarray) -> _Result:
+    """`result` with each document's score, and its lazy phrases' scores, times its factor."""
+    lazy = []
+    for lz in result.lazy:
+        _, at = _positions_in(lz.docs, result.docs)        # a lazy phrase's candidates are all in docs
+        f = factors[at]
+        lazy.append(_Lazy(lz.phrase, lz.boost, lz.docs, lz.upper * f, lz.scale() * f))
+    return _Result(result.docs, result.scores * factors, lazy)
 
 
 class Ranker:
@@ -466,8 +484,33 @@ class Ranker:
 
     # -- the tree --
 
+    def coordinated(self, q, lazy_ok: bool) -> _Result:
+        """The clauses' scores added, times (clauses matched / clauses) ** exponent."""
+        required = [self.evaluate(s, False) for s in q.required]
+        optional = [self.evaluate(s, lazy_ok) for s in q.optional]
+        if required:
+            docs = required[0].docs
+            for p in required[1:]:
+                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+        else:
+            docs = np.unique(np.concatenate([p.docs for p in optional] + [EMPTY_DOCS]))
+        scores = np.zeros(len(docs), dtype=np.float64)
+        matched = np.full(len(docs), len(required), dtype=np.float64)
+        lazy = []
+        for i, p in enumerate(required + optional):
+            present, at = _positions_in(docs, p.docs)
+            scores[present] += p.scores[at[present]]
+            if i >= len(required):
+                matched += present
+            for lz in p.lazy:              # optional clauses' phrases: only where the required match
+                lazy.append(lz.subset(np.isin(lz.docs, docs, assume_unique=True)) if required else lz)
+        factors = (matched / (len(required) + len(optional))) ** q.exponent
+        return _scaled(_Result(docs, scores, lazy), factors)
+
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
         kind = type(q)
+        if kind is Coordinated:
+            return self.coordinated(q, lazy_ok)
         if kind is wq.Term:
             return self.term(q.fieldname, q.text, q.boost)
         if kind is CountedPhrase:                    # its own documents matter: count them all
@@ -551,8 +594,7 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
     if allow is not None:
         keep = np.isin(docs, allow, assume_unique=True)
         docs, scores = docs[keep], scores[keep]
-        lazy = [_Lazy(lz.phrase, lz.boost, lz.docs[k], lz.upper[k])
-                for lz in lazy for k in [np.isin(lz.docs, allow, assume_unique=True)]]
+        lazy = [lz.subset(np.isin(lz.docs, allow, assume_unique=True)) for lz in lazy]
     total = len(docs)
     if not total or limit < 1:
         return [], total
@@ -577,11 +619,12 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
         batch = np.sort(order[position:position + (k if position == 0 else BATCH)])
         position += len(batch)
         for lz, at in zip(lazy, slots):
-            hit, _ = _positions_in(batch, at)            # the batch's documents this phrase may be in
+            hit, where = _positions_in(batch, at)        # the batch's documents this phrase may be in
             if hit.any():
                 idx = batch[hit]
                 counts = ranker.phrase_counts(lz.phrase, docs[idx])
-                exact[idx] += lz.boost * ranker._phrase_scores(lz.phrase, docs[idx], counts)
+                exact[idx] += (lz.boost * lz.scale()[where[hit]]
+                               * ranker._phrase_scores(lz.phrase, docs[idx], counts))
         done[batch] = True
         if position >= total or position < k:
             continue
