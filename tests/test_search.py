@@ -220,3 +220,15 @@ def test_a_passage_with_every_word_outranks_one_repeating_some(tmp_path):
         assert ids(s.search("华龙一号")) == ["hl-p0", "hl-p1"]        # one word: no coordination
     finally:
         s.close()
+
+
+def test_the_title_passage_ranks_after_a_body_passage_saying_as_much(tmp_path):
+    article = {"id": "lc", "title": "LACT首台望远镜完成首光", "source": None, "published": None, "claims": {},
+               "paragraphs": ["LACT首台望远镜完成首光",
+                              "记者获悉，LACT首台望远镜近日完成首光，观测到宇宙线信号，项目进展顺利，团队继续调试。"]}
+    ix = indexer.rebuild(tmp_path / "ix", documents(article))
+    s = PassageSearcher(ix)
+    try:
+        assert ids(s.search("LACT 首光")) == ["lc-p1", "lc-p0"]
+    finally:
+        s.close()

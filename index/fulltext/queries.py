@@ -112,3 +112,54 @@ class _CoordinatedMatcher(matching.WrappingMatcher):
                 total += clause.score()
                 matched += i >= self._required
         return total * (matched / len(self._clauses)) ** self._exponent
+
+
+class KindPrior(wq.WrappingQuery):
+    """The child query, each passage's score multiplied by the weight of its kind (1 when unlisted)."""
+
+    def __init__(self, child, weights: dict, fieldname: str = "kind"):
+        super().__init__(child)
+        self.weights, self.fieldname = dict(weights), fieldname
+
+    def _rewrap(self, child):
+        return self.__class__(child, self.weights, self.fieldname)
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.child == self.child and other.weights == self.weights
+                and other.fieldname == self.fieldname)
+
+    def __hash__(self):
+        return hash((self.child, tuple(sorted(self.weights.items())), self.fieldname))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.child!r}, {self.weights!r})"
+
+    def matcher(self, searcher, context=None):
+        child = self.child.matcher(searcher, context)
+        if not child.is_active():
+            return child
+        weights = {}
+        for kind, weight in self.weights.items():
+            if (self.fieldname, kind) in searcher.reader():
+                weights.update(dict.fromkeys(searcher.reader().postings(self.fieldname, kind).all_ids(), weight))
+        return _WeightedMatcher(child, weights)
+
+
+class _WeightedMatcher(matching.WrappingMatcher):
+    """The child's score times a weight per document ({docnum: weight}, 1 when absent)."""
+
+    def __init__(self, child, weights: dict, boost=1.0):
+        super().__init__(child, boost)
+        self._weights = weights
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self._weights, self.boost)
+
+    def copy(self):
+        return self.__class__(self.child.copy(), self._weights, self.boost)
+
+    def supports_block_quality(self):
+        return False
+
+    def score(self):
+        return self.child.score() * self._weights.get(self.child.id(), 1.0)

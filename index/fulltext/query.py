@@ -10,7 +10,8 @@ Never hands user input to Whoosh's query-language parser. What a query means:
   matches a passage with only a part (清原抽蓄一期). The article's title adds a little to
   passages the text matched;
 - with several words, a passage's score is multiplied by the share of them it holds
-  (coordination), so the passage with every word the reader remembers comes first. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
+  (coordination), so the passage with every word the reader remembers comes first;
+- an article's title passage weighs half: every hit shows its article's title already. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from whoosh import query as wq
 
 from index.errors import QueryError
 from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
-from index.fulltext.queries import Coordinated, CountedPhrase
+from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior
 
 MAX_QUERY_CHARS = 200        # longer input is searched up to here (the API refuses q over MAX_QUERY_CHARS, 500)
 MAX_TERMS = 24               # terms beyond this are ignored
@@ -30,6 +31,9 @@ PHRASE_BOOST = 1.5           # parts of one word standing together, in order
 ALL_PARTS_BOOST = 0.5        # all parts of one word occurring in the passage
 TITLE_BOOST = 0.25           # a query term in the article's title
 ABBREVIATION_BOOST = 0.5     # 抽蓄 for 抽水蓄能
+# The article's title passage repeats what every hit shows (its article's title) and already adds
+# to every passage through the title field: it ranks after a body passage that says as much.
+KIND_WEIGHTS = {"title": 0.5}
 COORDINATION = 1.0           # exponent of (words matched / words typed) on the score (0: off)
 
 QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
@@ -187,6 +191,8 @@ def parse_query(q: str, known=None) -> ParsedQuery:
     if TITLE_BOOST and titled:
         # the title only adds to passages the text matched: it ranks, it never widens the result
         query = wq.AndMaybe(query, wq.Or([wq.Term("title", t) for t in titled], boost=TITLE_BOOST))
+    if KIND_WEIGHTS:
+        query = KindPrior(query, KIND_WEIGHTS)
     return ParsedQuery(query, tuple(dict.fromkeys(marks)))
 
 

@@ -38,7 +38,7 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from index.fulltext.queries import Coordinated, CountedPhrase
+from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
@@ -114,13 +114,33 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
     return lengths
 
 
+_priors_cache: dict[tuple, np.ndarray] = {}
+
+
+def _priors(reader, fieldname: str, weights: dict) -> np.ndarray:
+    """Each document's weight by its term in `fieldname` (1 when not in `weights`), in one segment."""
+    key = (_segment_id(reader), fieldname, tuple(sorted(weights.items())))
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.ones(reader.doc_count_all(), dtype=np.float64)
+        fieldobj = reader.schema[fieldname]
+        for value, weight in weights.items():
+            plist = postings(reader, fieldname, fieldobj.to_bytes(value))
+            if plist is not None:
+                found[plist.ids] = weight
+        with _lengths_lock:
+            _priors_cache[key] = found
+    return found
+
+
 def forget_segments(reader) -> None:
     """Drop cached lengths of segments `reader` no longer has (postings age out of their LRU)."""
     keep = {r.segment().segment_id() for r, _ in reader.leaf_readers()
             if isinstance(r, SegmentReader) and r.segment() is not None}
     with _lengths_lock:
-        for key in [k for k in _lengths if k[0] not in keep]:
-            del _lengths[key]
+        for cache in (_lengths, _priors_cache):
+            for key in [k for k in cache if k[0] not in keep]:
+                del cache[key]
 
 
 @dataclass(frozen=True)
@@ -507,10 +527,25 @@ class Ranker:
         factors = (matched / (len(required) + len(optional))) ** q.exponent
         return _scaled(_Result(docs, scores, lazy), factors)
 
+    def kind_prior(self, q, lazy_ok: bool) -> _Result:
+        """The child's scores times the weight of each document's kind."""
+        result = self.evaluate(q.child, lazy_ok)
+        if not len(result.docs):
+            return result
+        factors = np.empty(len(result.docs), dtype=np.float64)
+        bounds = [offset for _, offset in self.leaves] + [np.iinfo(np.int64).max]
+        for i, (reader, offset) in enumerate(self.leaves):
+            lo, hi = np.searchsorted(result.docs, [bounds[i], bounds[i + 1]])
+            if lo < hi:
+                factors[lo:hi] = _priors(reader, q.fieldname, q.weights)[result.docs[lo:hi] - offset]
+        return _scaled(result, factors)
+
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
         kind = type(q)
         if kind is Coordinated:
             return self.coordinated(q, lazy_ok)
+        if kind is KindPrior:
+            return self.kind_prior(q, lazy_ok)
         if kind is wq.Term:
             return self.term(q.fieldname, q.text, q.boost)
         if kind is CountedPhrase:                    # its own documents matter: count them all
