@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -34,8 +35,15 @@ def open_index(path: str | Path, create: bool = True):
     :raise whoosh.index.EmptyIndexError: no index there and `create` is false.
     """
     path = Path(path)
-    if whoosh_index.exists_in(str(path)):
-        return GraceStorage(str(path)).open_index()
+    try:
+        if whoosh_index.exists_in(str(path)):
+            return GraceStorage(str(path)).open_index()
+    except (ImportError, AttributeError, pickle.UnpicklingError) as err:
+        # the stored schema names classes by module path: one written before a module moved
+        # cannot be loaded, so it is another schema (the caller rebuilds the derived index)
+        if not create:
+            raise whoosh_index.EmptyIndexError(f"unreadable passage index in {path}: {err}") from err
+        return create_index(path)
     if not create:
         raise whoosh_index.EmptyIndexError(f"no passage index in {path}")
     return create_index(path)
