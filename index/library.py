@@ -140,7 +140,7 @@ class Library:
             return None
         paragraphs = self.store.paragraphs(article_id)
         claims = self.store.claims_of_paragraphs([p["id"] for p in paragraphs])
-        return [indexer.passage_document(article, p, claims[p["id"]]) for p in paragraphs]
+        return indexer.passage_documents(article, paragraphs, claims)
 
     def _catch_up(self) -> int:
         """Bring the index to the database's generation; the caller holds the write lock."""

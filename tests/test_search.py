@@ -232,3 +232,11 @@ def test_the_title_passage_ranks_after_a_body_passage_saying_as_much(tmp_path):
         assert ids(s.search("LACT 首光")) == ["lc-p1", "lc-p0"]
     finally:
         s.close()
+
+
+def test_a_heading_followed_by_its_paragraph_is_marked_heads():
+    article = {"id": "k", "title": "快讯"}
+    paragraphs = [{"index": i, "kind": kind, "text": f"段落{i}"}
+                  for i, kind in enumerate(["title", "heading", "body", "heading", "heading", "body", "heading"])]
+    docs = indexer.passage_documents(article, paragraphs)
+    assert [d.get("heads", False) for d in docs] == [False, True, False, False, True, False, False]

@@ -6,7 +6,8 @@ A passage document is a plain dict whose keys are the fields of `index.fulltext.
      "title": "…", "source": "…", "published": datetime(2024, 3, 23), "has_claims": True,
      "dimensions": "count money"}
 
-`title`, `source` and `published` are left out when unknown. SQLite is the source of truth;
+`title`, `source` and `published` are left out when unknown; `"heads": True` marks a heading
+followed by the body paragraph it heads (`passage_documents`). SQLite is the source of truth;
 everything here can be thrown away and rebuilt with `rebuild`. Writers wait at most `timeout`
 seconds for Whoosh's own lock and then raise `whoosh.index.LockError`: callers serialise
 writes with their own file lock and turn a wait that is too long into 503.
@@ -26,6 +27,7 @@ from index.fulltext.schema import INDEXED_KINDS, passage_schema
 from index.fulltext.files import GraceStorage
 from index.models import paragraph_id
 
+SECTION_HEADS = ("heading",)  # kinds marked `heads` when a body paragraph follows them
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
 
 
@@ -139,6 +141,11 @@ def passage_documents(article, paragraphs: Iterable, claims_by_paragraph: Mappin
         if claims is None:
             claims = claims_by_paragraph.get(index, ())
         docs.append(passage_document(article, paragraph, claims))
+    # an article's documents are consecutive in the index, in this order: the next one is the
+    # paragraph a heading heads
+    for doc, following in zip(docs, docs[1:]):
+        if doc["kind"] in SECTION_HEADS and following["kind"] == "body":
+            doc["heads"] = True
     return docs
 
 

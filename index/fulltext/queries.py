@@ -163,3 +163,53 @@ class _WeightedMatcher(matching.WrappingMatcher):
 
     def score(self):
         return self.child.score() * self._weights.get(self.child.id(), 1.0)
+
+
+class WithSection(wq.WrappingQuery):
+    """The child query, also matching a heading through the paragraph it heads.
+
+    A heading marked `heads` (the next document is its paragraph: a 快讯 headline and its
+    brief) that the child does not match itself matches when `source` matches that paragraph,
+    and scores `weight` times `source`'s score there. `source` is the child without the
+    phrases that only rank (their counts are read for the top documents only), so its score
+    is known for every paragraph at once.
+    """
+
+    def __init__(self, child, source, weight: float, fieldname: str = "heads"):
+        super().__init__(child)
+        self.source, self.weight, self.fieldname = source, weight, fieldname
+
+    def _rewrap(self, child):
+        return self.__class__(child, self.source, self.weight, self.fieldname)
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.child == self.child and other.source == self.source
+                and other.weight == self.weight and other.fieldname == self.fieldname)
+
+    def __hash__(self):
+        return hash((self.child, self.source, self.weight, self.fieldname))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.child!r}, {self.source!r}, {self.weight!r})"
+
+    def matcher(self, searcher, context=None):
+        child = self.child.matcher(searcher, context)
+        reader = searcher.reader()
+        tbytes = searcher.schema[self.fieldname].to_bytes(True)
+        if (self.fieldname, tbytes) not in reader:
+            return child
+        heads = [h for h in reader.postings(self.fieldname, tbytes).all_ids() if not reader.is_deleted(h)]
+        matched = set(self.child.matcher(searcher, context).all_ids())
+        source, extra = self.source.matcher(searcher, context), {}
+        for head in heads:
+            if head in matched or not source.is_active():
+                continue
+            if source.id() < head + 1:
+                source.skip_to(head + 1)
+            if source.is_active() and source.id() == head + 1:
+                extra[head] = self.weight * source.score()
+        if not extra:
+            return child
+        ids = sorted(extra)
+        extras = matching.ListMatcher(ids, weights=[extra[i] for i in ids])
+        return matching.UnionMatcher(child, extras) if child.is_active() else extras

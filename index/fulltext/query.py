@@ -11,7 +11,9 @@ Never hands user input to Whoosh's query-language parser. What a query means:
   passages the text matched;
 - with several words, a passage's score is multiplied by the share of them it holds
   (coordination), so the passage with every word the reader remembers comes first;
-- an article's title passage weighs half: every hit shows its article's title already. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
+- an article's title passage weighs half: every hit shows its article's title already;
+- a heading is also found through the paragraph it heads, at half that paragraph's score: a
+  快讯 headline restates its brief without the figures the reader remembers. Stopwords, operators (AND OR NOT) and punctuation (* ( ") are plain text.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from whoosh import query as wq
 
 from index.errors import QueryError
 from index.fulltext.analysis import HAN, fold_width, index_terms, is_number, is_word, stopwords
-from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior
+from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior, WithSection
 
 MAX_QUERY_CHARS = 200        # longer input is searched up to here (the API refuses q over MAX_QUERY_CHARS, 500)
 MAX_TERMS = 24               # terms beyond this are ignored
@@ -34,6 +36,7 @@ ABBREVIATION_BOOST = 0.5     # 抽蓄 for 抽水蓄能
 # The article's title passage repeats what every hit shows (its article's title) and already adds
 # to every passage through the title field: it ranks after a body passage that says as much.
 KIND_WEIGHTS = {"title": 0.5}
+SECTION_WEIGHT = 0.5         # a heading matched through the paragraph it heads, times that paragraph's score
 COORDINATION = 1.0           # exponent of (words matched / words typed) on the score (0: off)
 
 QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
@@ -136,6 +139,16 @@ def _word_query(terms, stop, known=None) -> tuple[wq.Query | None, list[tuple[st
     return wq.Or(parts), marks
 
 
+def _with_section(q: wq.Query) -> wq.Query:
+    """`q`, also matching a heading through the paragraph it heads (queries.WithSection)."""
+    if not SECTION_WEIGHT:
+        return q
+    source = q
+    if type(q) is wq.Or and any(type(s) is CountedPhrase for s in q.subqueries):
+        source = wq.Or([s for s in q.subqueries if type(s) is not CountedPhrase], boost=q.boost)
+    return WithSection(q, source, SECTION_WEIGHT)
+
+
 def parse_query(q: str, known=None) -> ParsedQuery:
     """Turn the user's text into a Whoosh query; raise QueryError when nothing is searchable.
 
@@ -164,16 +177,16 @@ def parse_query(q: str, known=None) -> ParsedQuery:
     for phrase in phrases:
         words = [t[0] for t in take(_terms(phrase))]
         if words:
-            required.append(_sequence_query(words))
+            required.append(_with_section(_sequence_query(words)))
             marks.append(tuple(words))
     for chunk in loose.split():
         groups, rest = _number_groups(take(_terms(chunk)))
         for words in groups:
-            required.append(_sequence_query(words))
+            required.append(_with_section(_sequence_query(words)))
             marks.append(tuple(words))
         word_query, word_marks = _word_query(rest, stop, known)
         if word_query is not None:
-            optional.append(word_query)
+            optional.append(_with_section(word_query))
             marks.extend(word_marks)
 
     if not required and not optional:

@@ -38,7 +38,7 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior
+from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior, WithSection
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
@@ -346,6 +346,7 @@ class Ranker:
         self._deleted: dict[int, np.ndarray] = {}
         self._terms: dict[tuple, _Result] = {}          # a word's postings scored once per query
         self._avgfl: dict[str, float] = {}
+        self._heads: dict[str, np.ndarray] = {}
         self.doc_count_all = searcher.doc_count_all()
 
     # -- terms --
@@ -380,6 +381,21 @@ class Ranker:
         if boost == 1.0:
             return found
         return _Result(found.docs, found.scores * boost, [], found.weights)
+
+    def term_docs(self, fieldname: str, text) -> np.ndarray:
+        """The sorted global docnums holding a term (any field, scorable or not), deletions excluded."""
+        tbytes = self.schema[fieldname].to_bytes(text)
+        parts = []
+        for i, (reader, offset) in enumerate(self.leaves):
+            found = postings(reader, fieldname, tbytes)
+            if found is None:
+                continue
+            ids = found.ids
+            deleted = self._deleted_in(i, reader)
+            if deleted is not None:
+                ids = ids[~np.isin(ids, deleted)]
+            parts.append(ids.astype(np.int64) + offset)
+        return np.concatenate(parts) if parts else EMPTY_DOCS
 
     def _term(self, fieldname: str, text) -> _Result:
         if fieldname not in self.schema:
@@ -540,8 +556,32 @@ class Ranker:
                 factors[lo:hi] = _priors(reader, q.fieldname, q.weights)[result.docs[lo:hi] - offset]
         return _scaled(result, factors)
 
+    def with_section(self, q, lazy_ok: bool) -> _Result:
+        """The child's result plus the headings (`heads`) whose next document `source` matches."""
+        result = self.evaluate(q.child, lazy_ok)
+        if not len(result.docs):
+            return result
+        heads = self._heads.get(q.fieldname)
+        if heads is None:
+            heads = self._heads[q.fieldname] = self.term_docs(q.fieldname, True)
+        if q.source is q.child or len(result.lazy) == _phrases_in(q.child):
+            source = result                  # the child's eager part is the source's score
+        else:
+            source = self.evaluate(q.source, False)
+        follows, at = _positions_in(heads + 1, source.docs)
+        heads, at = heads[follows], at[follows]
+        matched, _ = _positions_in(heads, result.docs)
+        heads, at = heads[~matched], at[~matched]
+        if not len(heads):
+            return result
+        where = np.searchsorted(result.docs, heads)       # disjoint sorted sets: merge, no sort
+        return _Result(np.insert(result.docs, where, heads),
+                       np.insert(result.scores, where, q.weight * source.scores[at]), result.lazy)
+
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
         kind = type(q)
+        if kind is WithSection:
+            return self.with_section(q, lazy_ok)
         if kind is Coordinated:
             return self.coordinated(q, lazy_ok)
         if kind is KindPrior:
@@ -592,6 +632,13 @@ class Ranker:
                 scores[present] += b.scores[at[present]]
             return _Result(a.docs, scores, a.lazy)
         raise Unsupported(f"query type {kind.__name__}")
+
+
+def _phrases_in(q) -> int:
+    """How many CountedPhrase children an Or has (the phrases that can be lazy)."""
+    if type(q) is not wq.Or:
+        return -1
+    return sum(1 for s in q.subqueries if type(s) is CountedPhrase)
 
 
 # -- top N -------------------------------------------------------------------------------------
