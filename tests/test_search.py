@@ -189,10 +189,26 @@ def test_hostile_queries_raise_nothing_but_query_error(searcher, q):
     assert page.total == len(page.hits) or page.total > len(page.hits)
 
 
-@pytest.mark.parametrize("q", ["*", "AND OR NOT", "", "   ", "的", "，。！"])
-def test_nothing_searchable_is_a_query_error(q):
-    with pytest.raises(QueryError, match="no searchable words"):
-        parse_query(q)
+@pytest.mark.parametrize("q", ["*", "", "   ", "，。！", "\x00"])
+def test_a_query_without_words_matches_nothing(searcher, q):
+    assert parse_query(q).query is None
+    page = searcher.search(q, facets=["source"])
+    assert (page.total, page.hits, page.facets) == (0, [], {"source": []})
+
+
+@pytest.mark.parametrize("q, found", [("的", ["sw-p2"]), ("和地", ["sw-p1"]), ("其中 的", ["sw-p2"]),
+                                      ("and or", ["sw-p3"]), ("所等", [])])
+def test_a_query_of_stopwords_only_is_searched_as_written(tmp_path, q, found):
+    article = {"id": "sw", "title": None, "source": None, "published": None, "claims": {},
+               "paragraphs": ["项目开工。", "优化营商环境和服务，认真地做。", "其中的项目。", "Rock and roll, or not."]}
+    s = PassageSearcher(indexer.rebuild(tmp_path / "ix", documents(article)))
+    try:
+        page = s.search(q)
+        assert ids(page) == found
+        assert page.total == len(found)
+        assert all("<mark>" in h.highlight for h in page.hits)
+    finally:
+        s.close()
 
 
 def test_highlights_are_escaped_exact_and_never_partial(searcher):
@@ -240,3 +256,41 @@ def test_a_heading_followed_by_its_paragraph_is_marked_heads():
                   for i, kind in enumerate(["title", "heading", "body", "heading", "heading", "body", "heading"])]
     docs = indexer.passage_documents(article, paragraphs)
     assert [d.get("heads", False) for d in docs] == [False, True, False, False, True, False, False]
+
+
+def expected_facets(hits):
+    """The facet counts of `hits`, from ARTICLES itself."""
+    from collections import Counter
+
+    by_id = {a["id"]: a for a in ARTICLES}
+    counts = {name: Counter() for name in ("source", "month", "dimension", "has_claims")}
+    for hit in hits:
+        article = by_id[hit.article_id]
+        dims = article["claims"].get(hit.index, [])
+        if article["source"]:
+            counts["source"][article["source"]] += 1
+        if article["published"]:
+            counts["month"][article["published"][:7]] += 1
+        counts["dimension"].update(dims)
+        counts["has_claims"][bool(dims)] += 1
+    return {name: sorted(({"value": v, "count": n} for v, n in c.items()), key=lambda b: (-b["count"], str(b["value"])))
+            for name, c in counts.items()}
+
+
+@pytest.mark.parametrize("q, filters", [("项目", {}), ("投资 项目", {}), ("项目", {"has_claims": True}),
+                                        ("投资", {"source": "抚顺日报"}), ("项目", {"published_from": "2024-03-20"}),
+                                        ("亿元", {"dimension": "money"}), ("不存在的词语", {})])
+def test_facets_count_every_match_with_the_filters_applied(searcher, q, filters):
+    names = ["source", "month", "dimension", "has_claims"]
+    everything = searcher.search(q, per_page=100, **filters)
+    page = searcher.search(q, per_page=1, facets=names, **filters)
+    assert page.total == everything.total
+    assert page.facets == expected_facets(everything.hits)
+    assert sum(b["count"] for b in page.facets["has_claims"]) == page.total
+    assert list(page.facets) == names
+    assert searcher.search(q, per_page=1, **filters).facets is None
+
+
+def test_an_unknown_facet_is_a_query_error(searcher):
+    with pytest.raises(QueryError, match="unknown facet"):
+        searcher.search("项目", facets=["colour"])

@@ -46,7 +46,7 @@ QUOTES = re.compile(r'["“”「」『』]')
 @dataclass(frozen=True)
 class ParsedQuery:
     """What to ask the index: required phrases/terms, optional ranked words, what to mark."""
-    query: wq.Query
+    query: wq.Query | None               # None: nothing to search for (punctuation only)
     marks: tuple[tuple[str, ...], ...]   # term sequences to highlight (length 1: a single term)
 
 
@@ -150,12 +150,18 @@ def _with_section(q: wq.Query) -> wq.Query:
 
 
 def parse_query(q: str, known=None) -> ParsedQuery:
-    """Turn the user's text into a Whoosh query; raise QueryError when nothing is searchable.
+    """Turn the user's text into a Whoosh query (None when it holds no word: punctuation only).
 
     `known(word) -> bool` tells whether the index holds a word (used for abbreviations).
+    A query made only of stopwords (的, 和地) is searched as written: its words, ranked like
+    any others, rather than refused.
     """
+    parsed = _parse(q, stopwords(), known)
+    return parsed if parsed.query is not None else _parse(q, frozenset(), known)
+
+
+def _parse(q: str, stop, known) -> ParsedQuery:
     text = fold_width((q or "")[:MAX_QUERY_CHARS])
-    stop = stopwords()
     required: list[wq.Query] = []
     optional: list[wq.Query] = []
     marks: list[tuple[str, ...]] = []
@@ -190,7 +196,7 @@ def parse_query(q: str, known=None) -> ParsedQuery:
             marks.extend(word_marks)
 
     if not required and not optional:
-        raise QueryError("the query has no searchable words (only punctuation, operators or stopwords)")
+        return ParsedQuery(None, ())
     if COORDINATION and len(required) + len(optional) > 1:
         query = Coordinated(required, optional, COORDINATION)
     else:

@@ -662,11 +662,17 @@ def _bound_order(docs: np.ndarray, upper: np.ndarray, first: int) -> np.ndarray:
     return np.lexsort((docs, -upper))
 
 
-def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
+def rank(searcher, q, limit: int, allow: np.ndarray | None = None, with_docs: bool = False):
     """([(docnum, score)] best first, at most `limit`; total matching) or None (unsupported query).
 
     `allow`: sorted global docnums the result is restricted to (a filter), or None.
+    `with_docs`: a third item, every matching docnum (sorted), for facet counts.
     """
+    found = _rank(searcher, q, limit, allow)
+    return found if found is None or with_docs else found[:2]
+
+
+def _rank(searcher, q, limit: int, allow: np.ndarray | None):
     try:
         ranker = Ranker(searcher)
         result = ranker.evaluate(q, lazy_ok=True)
@@ -679,10 +685,10 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
         lazy = [lz.subset(np.isin(lz.docs, allow, assume_unique=True)) for lz in lazy]
     total = len(docs)
     if not total or limit < 1:
-        return [], total
+        return [], total, docs
     if not lazy:
         best = _top(docs, scores, limit)
-        return [(int(docs[i]), float(scores[i])) for i in best], total
+        return [(int(docs[i]), float(scores[i])) for i in best], total, docs
 
     upper = scores.copy()
     slots = []
@@ -720,7 +726,7 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
             break
     evaluated = np.nonzero(done)[0]
     best = evaluated[_top(docs[evaluated], exact[evaluated], limit)]
-    return [(int(docs[i]), float(exact[i])) for i in best], total
+    return [(int(docs[i]), float(exact[i])) for i in best], total, docs
 
 
 def warm_common_terms(searcher, fieldname: str, until: float, sample: int = 400, words: int = 200) -> int:

@@ -14,7 +14,9 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from index.errors import QueryError
-from index.fulltext import ranking
+from index.fulltext import facets, ranking
+from index.fulltext.facets import FACETS
+from index.fulltext.facets import count as count_facets
 from index.fulltext.highlight import highlight_html, spans_of
 from index.fulltext.query import filter_query, parse_query
 
@@ -25,6 +27,7 @@ WARM_SECONDS = 0.8           # at most this long decoding common words' postings
 # Passages range from a 10-character heading to 500-character paragraphs: weaken BM25's length
 # normalisation (0.75 is usual) so one mention in a heading does not outrank several in a body paragraph.
 BM25_B, BM25_K1 = 0.5, 1.2
+NO_DOCS = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Hit:
 class SearchPage:
     total: int | None         # matching passages; None when not counted (with_total=False)
     hits: list[Hit]           # shared with a cache: read, do not change
+    facets: dict | None = None    # {facet: [{"value", "count"}, …]} over every match, when asked
 
 
 # -- the searcher -----------------------------------------------------------------------------
@@ -75,6 +79,7 @@ class PassageSearcher:
             old, state.searcher = state.searcher, self.ix.searcher(weighting=self.weighting)
             old.close()
             ranking.forget_segments(state.searcher.reader())
+            facets.forget_segments(state.searcher.reader())
             state.filters.clear()
             state.pages.clear()
         return state
@@ -97,49 +102,59 @@ class PassageSearcher:
     def search(self, q: str, page: int = 1, per_page: int = 10, source: str | None = None,
                published_from=None, published_to=None, has_claims: bool | None = None,
                dimension: str | None = None, kind=None, highlight: bool = True,
-               with_total: bool = True) -> SearchPage:
-        """Rank the passages matching `q` under the filters; one page of hits.
+               with_total: bool = True, facets=()) -> SearchPage:
+        """Rank the passages matching `q` under the filters; one page of hits, and the counts
+        of `facets` (names in facets.FACETS) over every match.
 
-        :raise QueryError: nothing searchable in `q`, a bad date, or a page out of range.
+        A query with nothing to search for (punctuation only) matches nothing.
+        :raise QueryError: a bad date, a page out of range or an unknown facet.
         """
         if page < 1 or per_page < 1 or page * per_page > MAX_PAGE_DEPTH:
             raise QueryError(f"page * per_page must be between 1 and {MAX_PAGE_DEPTH}")
+        facets = tuple(dict.fromkeys(facets))
+        unknown = [name for name in facets if name not in FACETS]
+        if unknown:
+            raise QueryError(f"unknown facet {unknown[0]!r}: use {', '.join(FACETS)}")
         state = self._state()
         key = (q, page, per_page, source, str(published_from), str(published_to), has_claims, dimension,
-               str(kind), highlight, with_total)
+               str(kind), highlight, with_total, facets)
         cached = state.pages.get(key)
         if cached is not None:            # common queries cost a full scan in pure Python: keep them
             state.pages.move_to_end(key)
             return cached
         result = self._search(state, q, page, per_page, source, published_from, published_to, has_claims,
-                              dimension, kind, highlight, with_total)
+                              dimension, kind, highlight, with_total, facets)
         state.pages[key] = result
         while len(state.pages) > RESULT_CACHE_SIZE:
             state.pages.popitem(last=False)
         return result
 
     def _search(self, state, q, page, per_page, source, published_from, published_to, has_claims,
-                dimension, kind, highlight, with_total) -> SearchPage:
+                dimension, kind, highlight, with_total, facets) -> SearchPage:
         searcher = state.searcher
         reader = searcher.reader()
         parsed = parse_query(q, known=lambda word: ("text", word) in reader)
         fq = filter_query(source, published_from, published_to, has_claims, dimension, kind)
         allow = self._filter(state, fq)
-        if allow is not None and not len(allow):
-            return SearchPage(0 if with_total else None, [])
+        if parsed.query is None or (allow is not None and not len(allow)):
+            return SearchPage(0 if with_total else None, [], count_facets(reader, NO_DOCS, facets) if facets else None)
         limit = page * per_page
-        found = ranking.rank(searcher, parsed.query, limit, allow)
+        found = ranking.rank(searcher, parsed.query, limit, allow, with_docs=bool(facets))
         if found is None:         # a query shape ranking.py does not evaluate: Whoosh's own loop
             # optimize=False: Whoosh 2.7.4's block-quality skipping can loop forever (ranking.py)
             results = searcher.search(parsed.query, limit=limit, optimize=False,
                                       filter=None if allow is None else set(allow.tolist()))
             found = ([(results.docnum(i), results.score(i)) for i in range(results.scored_length())],
                      len(results))
-        top, total = found
+            if facets:
+                docs = np.array(sorted(searcher.docs_for_query(parsed.query)), dtype=np.int64)
+                found += (docs if allow is None else np.intersect1d(docs, allow),)
+        top, total = found[:2]
         first = (page - 1) * per_page
         ranked = top[first:first + per_page]
         return SearchPage(total if with_total else None,
-                          self._hits(searcher, ranked, parsed.marks if highlight else None))
+                          self._hits(searcher, ranked, parsed.marks if highlight else None),
+                          count_facets(reader, found[2], facets) if facets else None)
 
     def _hits(self, searcher, ranked, marks) -> list[Hit]:
         stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
