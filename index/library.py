@@ -25,6 +25,7 @@ from index.errors import EmptyArticle, InvalidId
 from index.locking import write_lock
 from index import lexicon
 from index.models import Article, Claim, Paragraph, Quantity
+from index.fulltext.facets import FACETS
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
 from index.articles.clean import looks_like_html
@@ -41,6 +42,7 @@ MAX_COLLAPSE_DEPTH = 1000
 LAYERS_FORMAT = 3            # bump when what the cross-article layers store changes
 EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
+SEARCH_FACETS = tuple(FACETS)      # what `search(facets=…)` can count: source, month, dimension, has_claims
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
 
 
@@ -267,7 +269,8 @@ class Library:
     def search(self, q: str, page: int = 1, per_page: int = 10, highlight: bool = True,
                with_total: bool = True, collapse: str | None = None, **filters) -> dict:
         """Passages matching `q`, each with its article and claims; with collapse="reprints",
-        one passage per story (the best), the other articles of the story under `reprints`."""
+        one passage per story (the best), the other articles of the story under `reprints`;
+        `facets=[names]` (of SEARCH_FACETS) adds their counts over every match."""
         if collapse == "reprints":
             return self._collapsed_search(q, page, per_page, highlight, with_total, **filters)
         result = self.searcher.search(q, page=page, per_page=per_page, highlight=highlight,
@@ -279,7 +282,10 @@ class Library:
                             highlight)
                  for hit in result.hits
                  if hit.article_id in articles]          # else deleted between the index read and this one
-        return page_of(items, page, per_page, total=result.total)
+        body = page_of(items, page, per_page, total=result.total)
+        if result.facets is not None:
+            body["facets"] = result.facets
+        return body
 
     def _collapsed_search(self, q, page, per_page, highlight, with_total, **filters) -> dict:
         """The ranked passages down to COLLAPSE_FETCH times the requested depth, one per story."""
@@ -294,7 +300,10 @@ class Library:
                 others = self.store.articles(m for m in members if m != article_id)
                 stories[members[0]] = item | {"reprints": [article_ref(a) for a in others.values()]}
         hits = list(stories.values())
-        return page_of(hits[(page - 1) * per_page:page * per_page], page, per_page, total=ranked["total"])
+        body = page_of(hits[(page - 1) * per_page:page * per_page], page, per_page, total=ranked["total"])
+        if "facets" in ranked:
+            body["facets"] = ranked["facets"]
+        return body
 
     # -- projects ---------------------------------------------------------------------
 
