@@ -133,6 +133,20 @@ def _priors(reader, fieldname: str, weights: dict) -> np.ndarray:
     return found
 
 
+def _segment_flags(reader, fieldname: str) -> np.ndarray:
+    """Whether each document of one segment holds True in a BOOLEAN field (deleted ones too)."""
+    key = (_segment_id(reader), fieldname, "flags")
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.zeros(reader.doc_count_all(), dtype=bool)
+        plist = postings(reader, fieldname, reader.schema[fieldname].to_bytes(True))
+        if plist is not None:
+            found[plist.ids] = True
+        with _lengths_lock:
+            _priors_cache[key] = found
+    return found
+
+
 def forget_segments(reader) -> None:
     """Drop cached lengths of segments `reader` no longer has (postings age out of their LRU)."""
     keep = {r.segment().segment_id() for r, _ in reader.leaf_readers()
@@ -382,21 +396,6 @@ class Ranker:
             return found
         return _Result(found.docs, found.scores * boost, [], found.weights)
 
-    def term_docs(self, fieldname: str, text) -> np.ndarray:
-        """The sorted global docnums holding a term (any field, scorable or not), deletions excluded."""
-        tbytes = self.schema[fieldname].to_bytes(text)
-        parts = []
-        for i, (reader, offset) in enumerate(self.leaves):
-            found = postings(reader, fieldname, tbytes)
-            if found is None:
-                continue
-            ids = found.ids
-            deleted = self._deleted_in(i, reader)
-            if deleted is not None:
-                ids = ids[~np.isin(ids, deleted)]
-            parts.append(ids.astype(np.int64) + offset)
-        return np.concatenate(parts) if parts else EMPTY_DOCS
-
     def _term(self, fieldname: str, text) -> _Result:
         if fieldname not in self.schema:
             return _Result(EMPTY_DOCS, EMPTY_SCORES)
@@ -561,22 +560,32 @@ class Ranker:
         result = self.evaluate(q.child, lazy_ok)
         if not len(result.docs):
             return result
-        heads = self._heads.get(q.fieldname)
-        if heads is None:
-            heads = self._heads[q.fieldname] = self.term_docs(q.fieldname, True)
         if q.source is q.child or len(result.lazy) == _phrases_in(q.child):
             source = result                  # the child's eager part is the source's score
         else:
             source = self.evaluate(q.source, False)
-        follows, at = _positions_in(heads + 1, source.docs)
-        heads, at = heads[follows], at[follows]
+        flags = self._flags(q.fieldname)
+        before = source.docs - 1
+        heading = before >= 0
+        heading[heading] = flags[before[heading]]
+        heads, scores = before[heading], source.scores[heading]
         matched, _ = _positions_in(heads, result.docs)
-        heads, at = heads[~matched], at[~matched]
+        heads, scores = heads[~matched], scores[~matched]
         if not len(heads):
             return result
         where = np.searchsorted(result.docs, heads)       # disjoint sorted sets: merge, no sort
         return _Result(np.insert(result.docs, where, heads),
-                       np.insert(result.scores, where, q.weight * source.scores[at]), result.lazy)
+                       np.insert(result.scores, where, q.weight * scores), result.lazy)
+
+    def _flags(self, fieldname: str) -> np.ndarray:
+        """Whether each document (global docnum) holds the term True in a BOOLEAN field."""
+        found = self._heads.get(fieldname)
+        if found is None:
+            found = np.zeros(self.doc_count_all, dtype=bool)
+            for reader, offset in self.leaves:
+                found[offset:offset + reader.doc_count_all()] = _segment_flags(reader, fieldname)
+            self._heads[fieldname] = found
+        return found
 
     def evaluate(self, q, lazy_ok: bool = False) -> _Result:
         kind = type(q)
