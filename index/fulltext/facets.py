@@ -6,8 +6,9 @@ with claims of two dimensions counts in both) and whether it has claims (`has_cl
 Counts are exact, over every passage the query and the filters match, not only the page.
 
 Each segment's values are read once from the index terms (a document number -> bucket code
-array for single-valued fields, the documents of each value for multi-valued ones) and kept
-per segment, like the field lengths of `ranking`; a count is then one `np.bincount`.
+array for single-valued fields, each document's run of codes for multi-valued ones) and kept
+per segment, like the field lengths of `ranking`; a count is then one `np.bincount` over the
+matches' codes.
 Adding a facet is one `Facet` line in `FACETS` (and its field in the schema).
 """
 from __future__ import annotations
@@ -54,7 +55,8 @@ _lock = threading.Lock()
 class _SegmentValues:
     labels: list                      # bucket values, by code
     codes: np.ndarray | None          # single-valued: code of each document (-1: none)
-    members: list | None              # multi-valued: sorted document numbers of each code
+    starts: np.ndarray | None         # multi-valued: document d's codes are codes_of[starts[d]:starts[d + 1]]
+    codes_of: np.ndarray | None
 
 
 def _values(leaf, facet: Facet) -> _SegmentValues:
@@ -74,18 +76,28 @@ def _values(leaf, facet: Facet) -> _SegmentValues:
             labels.append(label)
         lists.append((code, plist.ids))
     if facet.multi:
-        members = [np.empty(0, dtype=np.int32)] * len(labels)
-        for code, ids in lists:
-            members[code] = np.union1d(members[code], ids)
-        found = _SegmentValues(labels, None, members)
+        ids = np.concatenate([ids for _, ids in lists] + [np.empty(0, dtype=np.int32)])
+        codes = np.concatenate([np.full(len(ids), code, dtype=np.int32) for code, ids in lists]
+                               + [np.empty(0, dtype=np.int32)])
+        order = np.argsort(ids, kind="stable")
+        per_doc = np.bincount(ids, minlength=leaf.doc_count_all())
+        found = _SegmentValues(labels, None, np.concatenate([[0], np.cumsum(per_doc)]), codes[order])
     else:
         codes = np.full(leaf.doc_count_all(), -1, dtype=np.int32)
         for code, ids in lists:
             codes[ids] = code
-        found = _SegmentValues(labels, codes, None)
+        found = _SegmentValues(labels, codes, None, None)
     with _lock:
         _segments[key] = found
     return found
+
+
+def warm(reader) -> None:
+    """Read every facet's values of every segment now (gunicorn's master: shared by the workers)."""
+    for leaf, _ in reader.leaf_readers():
+        if isinstance(leaf, SegmentReader) and leaf.segment() is not None and leaf.doc_count_all():
+            for facet in FACETS.values():
+                _values(leaf, facet)
 
 
 def forget_segments(reader) -> None:
@@ -119,8 +131,14 @@ def count(reader, docs: np.ndarray, names) -> dict[str, list[dict]]:
                     if n:
                         counts[values.labels[code]] += n
             else:
-                for code, members in enumerate(values.members):
-                    n = int(np.count_nonzero(np.isin(local, members, assume_unique=True)))
+                first = values.starts[local]
+                sizes = values.starts[local + 1] - first
+                if not sizes.sum():
+                    continue
+                # the matches' runs of codes, end to end: first[i] .. first[i] + sizes[i]
+                at = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+                per_code = np.bincount(values.codes_of[at], minlength=len(values.labels))
+                for code, n in enumerate(per_code.tolist()):
                     if n:
                         counts[values.labels[code]] += n
         out[name] = [{"value": value, "count": n}

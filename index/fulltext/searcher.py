@@ -189,6 +189,7 @@ class PassageSearcher:
                 for name in ("text", "title"):
                     if name in leaf.schema and leaf.doc_count_all():
                         ranking.field_lengths(leaf, name)
+            facets.warm(reader)
             ranking.warm_common_terms(searcher, "text", until=started + WARM_SECONDS)
 
     def close(self) -> None:
