@@ -20,7 +20,12 @@ posting lists at once:
   document), its exact count is read from the postings only for those, and the loop stops when
   the N-th exact score beats every remaining bound. A required phrase is counted in every
   candidate document;
-- the total is the size of the matching set, exact and free.
+- our own nodes (queries.py) as their Whoosh matchers score them: `Coordinated` multiplies
+  each document's sum by its share of matched clauses, `KindPrior` by its kind's weight
+  (both carried into lazy phrases as a per-document factor), `WithSection` adds the headings
+  whose next document matches, at a share of that document's eager score;
+- the total is the size of the matching set, exact and free; `with_docs` also returns the
+  set (facet counts).
 
 `rank()` returns None for a query it does not know; the caller then asks Whoosh.
 """
