@@ -294,3 +294,25 @@ def test_facets_count_every_match_with_the_filters_applied(searcher, q, filters)
 def test_an_unknown_facet_is_a_query_error(searcher):
     with pytest.raises(QueryError, match="unknown facet"):
         searcher.search("项目", facets=["colour"])
+
+
+def test_an_index_written_before_the_heads_field_is_still_searched(tmp_path):
+    """Another version sharing the data folder may write the index without `heads` (a rolling
+    upgrade, or the older code rebuilding it): searches keep working, without that feature."""
+    from whoosh.fields import Schema
+
+    from index.fulltext.files import GraceStorage
+    from index.fulltext.schema import passage_schema
+
+    old = Schema(**{name: field for name, field in passage_schema().items() if name != "heads"})
+    (tmp_path / "ix").mkdir()
+    ix = GraceStorage(str(tmp_path / "ix")).create_index(old)
+    with ix.writer() as writer:
+        for doc in documents(ARTICLES[0]):
+            writer.add_document(**{k: v for k, v in doc.items() if k != "heads"})
+    s = PassageSearcher(ix)
+    try:
+        page = s.search("重点项目 190亿元", facets=["source"])
+        assert ids(page) == ["jz-p1"] and page.facets == {"source": [{"value": "锦州日报", "count": 1}]}
+    finally:
+        s.close()

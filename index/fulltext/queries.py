@@ -195,6 +195,8 @@ class WithSection(wq.WrappingQuery):
     def matcher(self, searcher, context=None):
         child = self.child.matcher(searcher, context)
         reader = searcher.reader()
+        if self.fieldname not in searcher.schema:       # an index written before the field existed
+            return child
         tbytes = searcher.schema[self.fieldname].to_bytes(True)
         if (self.fieldname, tbytes) not in reader:
             return child

@@ -128,8 +128,8 @@ def _priors(reader, fieldname: str, weights: dict) -> np.ndarray:
     found = _priors_cache.get(key)
     if found is None:
         found = np.ones(reader.doc_count_all(), dtype=np.float64)
-        fieldobj = reader.schema[fieldname]
-        for value, weight in weights.items():
+        fieldobj = reader.schema[fieldname] if fieldname in reader.schema else None
+        for value, weight in weights.items() if fieldobj is not None else ():
             plist = postings(reader, fieldname, fieldobj.to_bytes(value))
             if plist is not None:
                 found[plist.ids] = weight
@@ -144,7 +144,8 @@ def _segment_flags(reader, fieldname: str) -> np.ndarray:
     found = _priors_cache.get(key)
     if found is None:
         found = np.zeros(reader.doc_count_all(), dtype=bool)
-        plist = postings(reader, fieldname, reader.schema[fieldname].to_bytes(True))
+        # an index written before the field existed has none (until it is rebuilt)
+        plist = postings(reader, fieldname, reader.schema[fieldname].to_bytes(True)) if fieldname in reader.schema else None
         if plist is not None:
             found[plist.ids] = True
         with _lengths_lock:
