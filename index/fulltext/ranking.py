@@ -706,7 +706,7 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
         return [(int(docs[i]), float(scores[i])) for i in best], total, docs
 
     upper = scores.copy()
-    slots = []
+    slots, factors = [], [lz.boost * lz.scale() for lz in lazy]
     for lz in lazy:
         _, at = _positions_in(lz.docs, docs)         # every candidate is among docs (checked)
         upper[at] += lz.upper
@@ -721,13 +721,12 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
             order = _bound_order(docs, upper, total)
         batch = np.sort(order[position:position + (k if position == 0 else BATCH)])
         position += len(batch)
-        for lz, at in zip(lazy, slots):
+        for lz, at, factor in zip(lazy, slots, factors):
             hit, where = _positions_in(batch, at)        # the batch's documents this phrase may be in
             if hit.any():
                 idx = batch[hit]
                 counts = ranker.phrase_counts(lz.phrase, docs[idx])
-                exact[idx] += (lz.boost * lz.scale()[where[hit]]
-                               * ranker._phrase_scores(lz.phrase, docs[idx], counts))
+                exact[idx] += factor[where[hit]] * ranker._phrase_scores(lz.phrase, docs[idx], counts)
         done[batch] = True
         if position >= total or position < k:
             continue
