@@ -42,7 +42,7 @@ MAX_COLLAPSE_DEPTH = 1000
 LAYERS_FORMAT = 3            # bump when what the cross-article layers store changes
 EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
-SEARCH_FACETS = tuple(FACETS)      # what `search(facets=…)` can count: source, month, dimension, has_claims
+SEARCH_FACETS = tuple(FACETS)      # what `search(facets=…)` counts: source, month, dimension, has_claims, metric
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
 
 
@@ -98,11 +98,11 @@ class Library:
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
+                if layers.version(self.store.db) != layers_version():
+                    self._rebuild_layers()                      # (and marks the index for a rebuild)
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
                 self._catch_up()
-                if layers.version(self.store.db) != layers_version():
-                    self._rebuild_layers()
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -221,7 +221,9 @@ class Library:
         """Recompute metric keys, reprint groups and agreement groups of every stored article
         (after a change of index/data/metrics.json: done by itself when a data folder opens)."""
         with write_lock(self.lock_path, self.write_timeout):
-            return self._rebuild_layers()
+            count = self._rebuild_layers()
+            self._catch_up()
+            return count
 
     def _rebuild_layers(self) -> int:
         """The cross-article layers from the stored rows; the caller holds the write lock."""
@@ -241,6 +243,7 @@ class Library:
                 derived.add(article, claims, [row["id"] for row in rows])
             derived.finish()
             layers.set_version(db, layers_version())
+        self._set_index_generation(-1)      # the index holds each passage's metric keys (facets)
         return len(ids)
 
     def reindex(self) -> int:

@@ -146,3 +146,15 @@ def test_json_answers_are_readable_utf8(client):
         raw = client.get(path, query_string=params).data
         assert b"\\u" not in raw, path
         assert re.search("[\u4e00-\u9fff]", raw.decode("utf-8")), path
+
+
+def test_search_metric_facet_counts_the_claims_canonical_metrics(client):
+    from collections import Counter
+
+    everything = client.get("/search", query_string={"q": "投资", "per_page": 100}).get_json()
+    assert everything["total"] <= 100
+    expected = Counter(key for item in everything["items"]
+                       for key in {c["metric_key"] for c in item["claims"] if c["metric_key"]})
+    assert expected                                            # the seeds' claims have canonical metrics
+    body = client.get("/search", query_string={"q": "投资", "per_page": 1, "facets": "metric"}).get_json()
+    assert {b["value"]: b["count"] for b in body["facets"]["metric"]} == dict(expected)

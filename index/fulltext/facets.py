@@ -2,7 +2,8 @@
 
 A facet counts the matching passages by one value of theirs: the outlet (`source`), the month
 of publication (`month`), the dimension of a claim in the passage (`dimension`: a passage
-with claims of two dimensions counts in both) and whether it has claims (`has_claims`).
+with claims of two dimensions counts in both), whether it has claims (`has_claims`) and the
+canonical metric of its claims (`metric`: index/data/metrics.json keys, multi-valued too).
 Counts are exact, over every passage the query and the filters match, not only the page.
 
 Each segment's values are read once from the index terms (a document number -> bucket code
@@ -45,6 +46,7 @@ FACETS = {f.name: f for f in (
     Facet("month", "published", bucket=_month),
     Facet("dimension", "dimensions", multi=True),
     Facet("has_claims", "has_claims", bucket=_bool),
+    Facet("metric", "metrics", multi=True),
 )}
 
 _segments: dict[tuple[str, str], "_SegmentValues"] = {}

@@ -4,7 +4,7 @@ A passage document is a plain dict whose keys are the fields of `index.fulltext.
 
     {"id": "a1-p3", "article_id": "a1", "index": 3, "kind": "body", "text": "…",
      "title": "…", "source": "…", "published": datetime(2024, 3, 23), "has_claims": True,
-     "dimensions": "count money"}
+     "dimensions": "count money", "metrics": "total_investment"}
 
 `title`, `source` and `published` are left out when unknown; `"heads": True` marks a heading
 followed by the body paragraph it heads (`passage_documents`). SQLite is the source of truth;
@@ -109,9 +109,11 @@ def passage_document(article, paragraph, claims: Iterable = ()) -> dict:
         "kind": _get(paragraph, "kind", default="body"),
         "text": _get(paragraph, "text", default=""),
     }
+    claims = list(claims)
     dimensions = sorted({d for d in map(_dimension, claims) if d})
     doc["has_claims"] = bool(dimensions)
     doc["dimensions"] = " ".join(dimensions)
+    doc["metrics"] = " ".join(sorted({k for k in (_get(c, "metric_key") for c in claims) if k}))
     title = _get(article, "title")
     if title:
         doc["title"] = title

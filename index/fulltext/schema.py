@@ -42,4 +42,6 @@ def passage_schema() -> Schema:
         # its brief): the search finds the heading with that paragraph (queries.WithSection)
         heads=BOOLEAN(),
         dimensions=KEYWORD(lowercase=True, scorable=False),
+        # the canonical metric keys of the passage's claims (index/data/metrics.json), for facets
+        metrics=KEYWORD(scorable=False),
     )
