@@ -26,7 +26,14 @@ What it does, in one run:
 6. `--soak S`: the same load for S more seconds, printing each worker's memory every 30 s.
 7. Resident memory (RSS) and proportional memory (PSS: pages shared with the master or the
    other worker counted by share) of each worker, from /proc, at ready, after each phase.
-8. The library alone in this process (`Library.search`, highlights, claims, total) against
+8. Relevance beside the latency: the dev known items (`--qrels`, ../shared/gold/
+   corpus-dev.known_items.jsonl, over the corpus in DATA) and the seeds qrels (`--seeds-qrels`,
+   over a seeds-only data folder built once under /tmp), scored exactly as
+   ../shared/eval/score_search.py scores them (its own functions): recall@10, MRR, nDCG@10 of
+   `Library.search` and of SQLite FTS5 (bm25, any of the query's terms) over the same tokens.
+9. `--facet-queries N` (default 300): one client again, each request with
+   facets=source,month,dimension,has_claims; p50/p95/p99.
+10. The library alone in this process (`Library.search`, highlights, claims, total) against
    SQLite FTS5 over the same passages, tokenised with the same analyser (our index terms,
    space-joined; ascii tokenizer so every space-separated term is one token), for the same
    `--fts5-queries` queries, interleaved query by query so a busy machine slows both alike:
@@ -42,6 +49,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import math
 import os
 import random
 import signal
@@ -152,15 +160,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def path_of(q: str) -> str:
-    return "/search?" + urllib.parse.urlencode({"q": q})
+FACETS = "source,month,dimension,has_claims"
 
 
-def check(status: int, raw: bytes) -> str | None:
+def path_of(q: str, facets: str | None = None) -> str:
+    return "/search?" + urllib.parse.urlencode({"q": q, **({"facets": facets} if facets else {})})
+
+
+def check(status: int, raw: bytes, facets: str | None = None) -> str | None:
     """None when the answer is a good search page, else what is wrong."""
     if status != 200:
         return f"status {status}"
     body = json.loads(raw)
+    if facets and list(body.get("facets") or ()) != facets.split(","):
+        return "facets missing"
     for item in body["items"]:
         if "highlight" not in item["passage"] or "claims" not in item:
             return "a hit without highlight or claims"
@@ -172,20 +185,20 @@ def check(status: int, raw: bytes) -> str | None:
 class Client:
     """One keep-alive connection."""
 
-    def __init__(self, port: int):
-        self.port = port
+    def __init__(self, port: int, facets: str | None = None):
+        self.port, self.facets = port, facets
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def get(self, q: str) -> tuple[float, str | None]:
         started = time.perf_counter()
         try:
-            self.conn.request("GET", path_of(q))
+            self.conn.request("GET", path_of(q, self.facets))
             response = self.conn.getresponse()
             raw = response.read()
             elapsed = time.perf_counter() - started
             if response.getheader("Connection", "").lower() == "close":
                 self.reconnect()
-            return elapsed, check(response.status, raw)
+            return elapsed, check(response.status, raw, self.facets)
         except (OSError, http.client.HTTPException, ValueError) as err:
             self.reconnect()
             return time.perf_counter() - started, f"{type(err).__name__}: {err}"
@@ -336,6 +349,94 @@ def fts5_compare(data: Path, queries: list[str]) -> None:
           f"  mean {statistics.mean(ours) / statistics.mean(theirs):.2f}")
 
 
+# -- relevance --------------------------------------------------------------------------------
+
+def scorer(shared: Path):
+    """norm_text and passage_of of ../shared/eval/score_search.py: its rules, not a copy."""
+    sys.path.insert(0, str(shared / "eval"))
+    from score_search import norm_text, passage_of
+    return norm_text, passage_of
+
+
+def judge(qrels: list[dict], ranked_of, norm_text, k: int = 10) -> tuple[float, float, float]:
+    """Mean recall@k, MRR@k, nDCG@k (binary gains) as score_search.py counts them;
+    `ranked_of(query)` -> [(article id, passage text)] best first."""
+    recalls, rrs, ndcgs = [], [], []
+    for q in qrels:
+        ranked = ranked_of(q["query"])[:k]
+        rel = [(os.path.splitext(r["article"])[0], norm_text(r["context"])) for r in q["relevant"]]
+        found, gains = set(), []
+        for article, text in ranked:
+            t = norm_text(text)
+            hit = [i for i, (a, c) in enumerate(rel) if a == article and c in t and i not in found]
+            found.update(hit)
+            gains.append(1 if hit else 0)
+        recalls.append(len(found) / len(rel))
+        rrs.append(next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0))
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+        idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), k)))
+        ndcgs.append(dcg / idcg if idcg else 0.0)
+    n = len(qrels) or 1
+    return sum(recalls) / n, sum(rrs) / n, sum(ndcgs) / n
+
+
+def fts5_ranked(data: Path):
+    """FTS5 over the same index terms: the top 10 by bm25 of passages with any query term."""
+    from index.fulltext.analysis import index_terms, stopwords
+
+    fts = sqlite3.connect(fts5_db(data))
+    db = sqlite3.connect(data / "newsclaims.sqlite3")
+    stop = stopwords()
+
+    def ranked_of(q: str):
+        terms = list(dict.fromkeys(t[0] for t in index_terms(q, subwords=False) if t[0] not in stop))
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        ids = [row[0] for row in fts.execute("SELECT id FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 10", (match,))]
+        texts = dict(db.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({','.join('?' * len(ids))})", ids))
+        return [(pid.rsplit("-p", 1)[0], texts.get(pid, "")) for pid in ids]
+    return ranked_of
+
+
+def library_ranked(data: Path, passage_of):
+    from index.library import Library
+
+    library = Library(data)
+    return lambda q: [passage_of(item) for item in library.search(q, per_page=10)["items"]]
+
+
+def seeds_data() -> Path:
+    """A data folder with the five seeds only (what the seeds qrels judge), built once per code tree."""
+    tag = hashlib.sha256(str(ROOT.resolve()).encode()).hexdigest()[:8]
+    data = Path(f"/tmp/nc-bench-seeds-{tag}")
+    if not (data / "newsclaims.sqlite3").exists():
+        # this tree's code (the console script would run the installed one)
+        subprocess.run([sys.executable, "-c", "from index.cli import run; run()", "ingest", "--data-dir", str(data),
+                        str(ROOT / "seeds")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
+def relevance(data: Path, qrels_path: Path, seeds_qrels_path: Path) -> None:
+    shared = qrels_path.parents[1]
+    if not (shared / "eval" / "score_search.py").exists():
+        print(f"relevance        skipped: no {shared / 'eval' / 'score_search.py'}")
+        return
+    norm_text, passage_of = scorer(shared)
+    sets = [(label, path, folder) for label, path, folder in
+            (("known items", qrels_path, data), ("seeds qrels", seeds_qrels_path, None)) if path.exists()]
+    sets = [(label, path, folder or seeds_data()) for label, path, folder in sets]
+    for _, _, folder in sets:
+        fts5_db(folder)                       # built first: its progress line stays out of the table
+    print("relevance        recall@10   MRR    nDCG@10   (score_search.py's rules; FTS5: bm25 over the same tokens)")
+    for label, path, folder in sets:
+        with open(path, encoding="utf-8") as f:
+            qrels = [json.loads(line) for line in f if line.strip()]
+        for who, ranked_of in (("ours", library_ranked(folder, passage_of)), ("FTS5", fts5_ranked(folder))):
+            r, m, n = judge(qrels, ranked_of, norm_text)
+            print(f"  {label:12s} {who:5s} {r:8.3f}  {m:6.3f}  {n:8.3f}   ({len(qrels)} queries)", flush=True)
+
+
 # -- main -------------------------------------------------------------------------------------
 
 def main():
@@ -350,6 +451,12 @@ def main():
     ap.add_argument("--soak", type=float, default=0.0, help="seconds of a further concurrent run watching memory")
     ap.add_argument("--fts5-queries", type=int, default=500, help="0: skip the FTS5 comparison")
     ap.add_argument("--queries", type=int, default=20000, help="distinct queries to draw")
+    ap.add_argument("--facet-queries", type=int, default=300, help="one-client requests with four facets (0: skip)")
+    ap.add_argument("--qrels", default=str(ROOT.parent / "shared" / "gold" / "corpus-dev.known_items.jsonl"),
+                    help="known items judged over the corpus in --data")
+    ap.add_argument("--seeds-qrels", default=str(ROOT.parent / "shared" / "gold" / "seeds.qrels.jsonl"),
+                    help="judgments over the seeds (scored on a seeds-only data folder)")
+    ap.add_argument("--port", type=int, default=0, help="port of the server (0: any free one)")
     args = ap.parse_args()
 
     data = Path(args.data)
@@ -367,7 +474,7 @@ def main():
           f" e.g. {', '.join(queries[:6])}")
     print(f"load before      {os.getloadavg()[0]:.2f} (1-min load average; other work skews the figures)")
     probe, queries = queries[-1], queries[:-1]
-    port = free_port()
+    port = args.port or free_port()
     log_path = Path(f"/tmp/nc-bench-search-gunicorn-{port}.log")
     process, ready = start_gunicorn(data, port, log_path, probe)
     master = process.pid
@@ -394,6 +501,17 @@ def main():
               f"  max {ms(lat, 100)} ms  errors {len(errors)}")
         print(f"after 1 client   {memory_line(master)}")
 
+        if args.facet_queries:
+            client, lat, errors = Client(port, FACETS), [], []
+            for _ in range(args.facet_queries):
+                elapsed, error = client.get(pool.take())
+                lat.append(elapsed)
+                if error:
+                    errors.append(error)
+            client.conn.close()
+            print(f"1 client, facets {len(lat)} requests ({FACETS}): p50 {ms(lat, 50)} ms  p95 {ms(lat, 95)} ms"
+                  f"  p99 {ms(lat, 99)} ms  max {ms(lat, 100)} ms  errors {len(errors)}")
+
         lat, errors, wall = load(port, pool, args.clients, args.duration)
         print(f"{args.clients} clients        {len(lat)} requests in {wall:.1f} s: {len(lat) / wall:.0f} req/s"
               f"  p50 {ms(lat, 50)} ms  p95 {ms(lat, 95)} ms  p99 {ms(lat, 99)} ms  max {ms(lat, 100)} ms"
@@ -418,6 +536,7 @@ def main():
     errors_logged = [line for line in log_path.read_text(errors="replace").splitlines() if '"ERROR"' in line]
     print(f"server log       {log_path} ({len(errors_logged)} ERROR lines)")
     print(f"load after       {os.getloadavg()[0]:.2f}")
+    relevance(data, Path(args.qrels), Path(args.seeds_qrels))
     if args.fts5_queries:
         fts5_compare(data, queries[:args.fts5_queries])
 

@@ -30,6 +30,7 @@ from index.errors import EmptyArticle, InvalidId
 from index.locking import write_lock
 from index import lexicon
 from index.models import Article, Claim, Paragraph, Quantity
+from index.fulltext.facets import FACETS
 from index.fulltext.searcher import PassageSearcher
 from index.articles.segment import parse_article
 from index.articles.clean import looks_like_html
@@ -48,6 +49,7 @@ MAX_COLLAPSE_DEPTH = 1000
 LAYERS_FORMAT = 3            # bump when what the cross-article layers store changes
 EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
+SEARCH_FACETS = tuple(FACETS)      # what `search(facets=…)` counts: source, month, dimension, has_claims, metric
 PRUNE_CHANGES_EVERY = 1000   # generations between two prunings of the database's change log
 # A shared database keeps this many generations of its log below the pruning node's index, for
 # nodes that lag (stopped, restarting); one further behind rebuilds its index.
@@ -121,13 +123,13 @@ class Library:
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
+                if layers.version(self.store.db) != layers_version():
+                    self._rebuild_layers()                      # (and marks the index for a rebuild)
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
                 if self._database_id_file.exists() and self._database_id_file.read_text() != self.store.database_id():
                     self._set_index_generation(-1)              # built from another database: rebuild
                 self._catch_up()
-                if layers.version(self.store.db) != layers_version():
-                    self._rebuild_layers()
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -190,7 +192,7 @@ class Library:
             return None
         paragraphs = self.store.paragraphs(article_id)
         claims = self.store.claims_of_paragraphs([p["id"] for p in paragraphs])
-        return [indexer.passage_document(article, p, claims[p["id"]]) for p in paragraphs]
+        return indexer.passage_documents(article, paragraphs, claims)
 
     def _catch_up(self) -> int:
         """Bring the index to the database's generation; the caller holds the write lock."""
@@ -319,7 +321,9 @@ class Library:
         """Recompute metric keys, reprint groups and agreement groups of every stored article
         (after a change of index/data/metrics.json: done by itself when a data folder opens)."""
         with write_lock(self.lock_path, self.write_timeout):
-            return self._rebuild_layers(force=True)
+            count = self._rebuild_layers(force=True)
+            self._catch_up()
+            return count
 
     def _rebuild_layers(self, force: bool = False) -> int:
         """The cross-article layers from the stored rows; the caller holds the write lock. Unless
@@ -343,6 +347,7 @@ class Library:
                 derived.add(article, claims, [row["id"] for row in rows])
             derived.finish()
             layers.set_version(db, layers_version())
+        self._set_index_generation(-1)      # the index holds each passage's metric keys (facets)
         return len(ids)
 
     def reindex(self) -> int:
@@ -382,7 +387,8 @@ class Library:
     def search(self, q: str, page: int = 1, per_page: int = 10, highlight: bool = True,
                with_total: bool = True, collapse: str | None = None, **filters) -> dict:
         """Passages matching `q`, each with its article and claims; with collapse="reprints",
-        one passage per story (the best), the other articles of the story under `reprints`."""
+        one passage per story (the best), the other articles of the story under `reprints`;
+        `facets=[names]` (of SEARCH_FACETS) adds their counts over every match."""
         if collapse == "reprints":
             return self._collapsed_search(q, page, per_page, highlight, with_total, **filters)
         result = self.searcher.search(q, page=page, per_page=per_page, highlight=highlight,
@@ -394,7 +400,10 @@ class Library:
                             highlight)
                  for hit in result.hits
                  if hit.article_id in articles]          # else deleted between the index read and this one
-        return page_of(items, page, per_page, total=result.total)
+        body = page_of(items, page, per_page, total=result.total)
+        if result.facets is not None:
+            body["facets"] = result.facets
+        return body
 
     def _collapsed_search(self, q, page, per_page, highlight, with_total, **filters) -> dict:
         """The ranked passages down to COLLAPSE_FETCH times the requested depth, one per story."""
@@ -409,7 +418,10 @@ class Library:
                 others = self.store.articles(m for m in members if m != article_id)
                 stories[members[0]] = item | {"reprints": [article_ref(a) for a in others.values()]}
         hits = list(stories.values())
-        return page_of(hits[(page - 1) * per_page:page * per_page], page, per_page, total=ranked["total"])
+        body = page_of(hits[(page - 1) * per_page:page * per_page], page, per_page, total=ranked["total"])
+        if "facets" in ranked:
+            body["facets"] = ranked["facets"]
+        return body
 
     # -- projects ---------------------------------------------------------------------
 

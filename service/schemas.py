@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from index.library import CLAIM_SORTS as SORTS
+from index.library import SEARCH_FACETS
 from index.exports import FORMATS as EXPORT_FORMATS
 from index.library import valid_article_id
 from index.models import DIMENSIONS, MODALITIES
@@ -32,6 +33,24 @@ class AsciiInteger(_AsciiNumber, fields.Integer):
 
 class AsciiDecimal(_AsciiNumber, fields.Decimal):
     pass
+
+
+class NameList(fields.Field):
+    """A comma-separated list of distinct names out of `choices` (OpenAPI: array, style form,
+    explode false): `facets=source,month`."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        names = str(value).split(",")
+        wrong = [n for n in names if n not in self.choices]
+        if wrong:
+            raise ValidationError(f"Unknown name {wrong[0]!r}: use {', '.join(self.choices)}, comma-separated.")
+        if len(set(names)) < len(names):
+            raise ValidationError("A name is given twice.")
+        return names
 
 
 class ArticleIn(Schema):
@@ -101,6 +120,7 @@ class SearchArgs(Paged):
     highlight = Flag(load_default=True)
     total = Flag(load_default=True)
     collapse = fields.String(validate=validate.OneOf(("reprints",)))
+    facets = NameList(SEARCH_FACETS)
 
     @validates("q")
     def check_q(self, value, **_):

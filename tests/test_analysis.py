@@ -17,7 +17,7 @@ def terms(text):
 
 
 def test_import_does_not_load_jieba_analyse_or_a_dictionary():
-    code = ("import sys, index.fulltext.analysis, index.fulltext.schema, index.fulltext.searcher, index.fulltext.indexer; "
+    code = ("import sys, index.fulltext.analysis, index.fulltext.schema, index.fulltext.searcher, index.fulltext.query, index.fulltext.indexer; "
             "print('jieba.analyse' in sys.modules, index.fulltext.analysis._segmenter is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]

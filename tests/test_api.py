@@ -1,6 +1,8 @@
 """The routes of openapi.yaml behave as documented on the seeds and on articles written by tests."""
 from __future__ import annotations
 
+import re
+
 from helpers import AUTH, SEEDS
 
 SEED_ID = "004_da0b7fb5938abbd5"
@@ -107,3 +109,52 @@ def test_health_reports_counts(client):
 def test_openapi_is_served(client):
     response = client.get("/openapi.yaml")
     assert response.status_code == 200 and b"openapi: 3.1" in response.data
+
+
+def test_search_facets_count_every_match_with_the_filters(client):
+    """facets=… adds exact counts over the whole match set (not the page), filters applied."""
+    names = "source,month,dimension,has_claims"
+    everything = client.get("/search", query_string={"q": "项目", "per_page": 100}).get_json()
+    assert everything["total"] <= 100 and "facets" not in everything
+    body = client.get("/search", query_string={"q": "项目", "per_page": 1, "facets": names}).get_json()
+    assert list(body["facets"]) == names.split(",")
+    with_claims = sum(1 for item in everything["items"] if item["claims"])
+    assert {b["value"]: b["count"] for b in body["facets"]["has_claims"]} == \
+        {k: v for k, v in {True: with_claims, False: everything["total"] - with_claims}.items() if v}
+    for name in names.split(","):
+        counts = [b["count"] for b in body["facets"][name]]
+        assert counts == sorted(counts, reverse=True)
+    assert sum(b["count"] for b in body["facets"]["source"]) <= body["total"]
+    assert all(re.fullmatch(r"\d{4}-\d{2}", b["value"]) for b in body["facets"]["month"])
+    filtered = client.get("/search", query_string={"q": "项目", "facets": "source", "source": "中共辽宁省委组织部"}).get_json()
+    assert filtered["facets"]["source"] == [{"value": "中共辽宁省委组织部", "count": filtered["total"]}]
+
+
+def test_a_query_of_stopwords_only_is_answered(client):
+    body = client.get("/search", query_string={"q": "的", "per_page": 3, "facets": "has_claims"}).get_json()
+    assert body["total"] > 3 and len(body["items"]) == 3
+    assert all("<mark>的</mark>" in item["passage"]["highlight"] for item in body["items"])
+    assert sum(b["count"] for b in body["facets"]["has_claims"]) == body["total"]
+
+
+def test_json_answers_are_readable_utf8(client):
+    """Chinese as UTF-8 bytes (three per character), never \\uXXXX escapes (six), on every route."""
+    project = client.get("/projects", query_string={"per_page": 1}).get_json()["items"][0]["id"]
+    for path, params in [("/search", {"q": "清原抽水蓄能电站", "facets": "source"}), (f"/articles/{SEED_ID}", {}),
+                         (f"/articles/{SEED_ID}/claims", {}), ("/claims", {"project": "清原"}), ("/projects", {}),
+                         (f"/projects/{project}", {}), ("/claims", {"project": "清原", "format": "jsonl"})]:
+        raw = client.get(path, query_string=params).data
+        assert b"\\u" not in raw, path
+        assert re.search("[\u4e00-\u9fff]", raw.decode("utf-8")), path
+
+
+def test_search_metric_facet_counts_the_claims_canonical_metrics(client):
+    from collections import Counter
+
+    everything = client.get("/search", query_string={"q": "投资", "per_page": 100}).get_json()
+    assert everything["total"] <= 100
+    expected = Counter(key for item in everything["items"]
+                       for key in {c["metric_key"] for c in item["claims"] if c["metric_key"]})
+    assert expected                                            # the seeds' claims have canonical metrics
+    body = client.get("/search", query_string={"q": "投资", "per_page": 1, "facets": "metric"}).get_json()
+    assert {b["value"]: b["count"] for b in body["facets"]["metric"]} == dict(expected)

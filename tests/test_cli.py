@@ -75,6 +75,24 @@ def test_search_json_is_the_api_answer(cli, client):
     assert json.loads(result.output) == api
 
 
+def test_search_facets_as_the_api_counts_them(cli, client):
+    result = cli("search", "项目", "--per-page", "2", "--facets", "source,has_claims", "--json")
+    assert result.exit_code == 0
+    api = client.get("/search", query_string={"q": "项目", "per_page": 2, "facets": "source,has_claims"}).get_json()
+    assert json.loads(result.output) == api and list(api["facets"]) == ["source", "has_claims"]
+    assert "\\u" not in result.output and "中共辽宁省委组织部" in result.output    # readable UTF-8
+    table = cli("search", "项目", "--facets", "source,has_claims").output
+    top = api["facets"]["source"][0]
+    assert f"{top['value']}: {top['count']}" in table
+    wrong = cli("search", "项目", "--facets", "colour")
+    assert wrong.exit_code == 2 and "unknown facet 'colour'" in wrong.output
+
+
+def test_search_of_stopwords_only_finds_them(cli):
+    result = cli("search", "的", "--per-page", "1")
+    assert result.exit_code == 0 and "【的】" in result.output
+
+
 def test_search_without_hits_exits_1(cli):
     result = cli("search", "zzqqxxyy")
     assert result.exit_code == 1

@@ -123,6 +123,30 @@ def test_an_index_with_another_schema_is_rebuilt(tmp_path):
     assert reopened.search('"新开工项目"')["total"] == 1
 
 
+def test_an_index_whose_schema_names_a_moved_module_is_rebuilt(tmp_path, monkeypatch):
+    """The stored schema names its classes by module path (index.schema before the layout moved
+    it to index.fulltext.schema): one that cannot be loaded any more is rebuilt, not a crash."""
+    from whoosh.fields import ID, Schema
+
+    from index.fulltext.files import GraceStorage
+
+    Library(tmp_path).add_article(TEXT.format(n=7), id="a")
+    (tmp_path / "old_layout_schema.py").write_text("from whoosh.fields import TEXT\nclass OldText(TEXT):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import old_layout_schema
+
+    generation = (tmp_path / "whoosh" / "GENERATION").read_text()
+    for old in (tmp_path / "whoosh").iterdir():
+        old.unlink()
+    GraceStorage(str(tmp_path / "whoosh")).create_index(Schema(id=ID(stored=True), text=old_layout_schema.OldText()))
+    (tmp_path / "whoosh" / "GENERATION").write_text(generation)
+    monkeypatch.delitem(sys.modules, "old_layout_schema")
+    (tmp_path / "old_layout_schema.py").unlink()                  # the module moved away
+    reopened = Library(tmp_path)
+    assert reopened.health()["status"] == "ok"
+    assert reopened.search('"新开工项目"')["total"] == 1
+
+
 def test_the_change_log_is_pruned_and_an_index_older_than_it_is_rebuilt(tmp_path, monkeypatch):
     import index.library as library_module
 

@@ -10,7 +10,7 @@ from helpers import SEEDS
 from index.fulltext import ranking
 from index.fulltext.analysis import index_terms
 from index.library import Library
-from index.fulltext.searcher import filter_query, parse_query
+from index.fulltext.query import filter_query, parse_query
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,27 @@ def test_occurrences_are_what_the_postings_record(library):
                 {d: expected[d] for d in docnums if d in expected}
         checked += 1
     assert checked > 20
+
+
+BULLETIN = """国内联播快讯
+前三季度海洋经济总体实现企稳回升
+自然资源部今天发布，前三季度，我国海洋生产总值6.8万亿元，同比增长2.1%。海运进出口总额同比增长18.2%。
+新一批重大项目获批 总投资超4000亿元
+国家发展改革委近日批复新一批重大项目，包括广州新机场、大渡河丹巴水电站等，总投资超4000亿元。
+中欧班列货运量同比增长
+二连浩特口岸进出境中欧班列超3900列，装载货物量超450万吨。"""
+
+
+def test_same_with_headings_found_through_their_paragraph(tmp_path):
+    """queries.WithSection: a 快讯 headline matched through its brief scores the same both ways."""
+    lib = Library(tmp_path)
+    for path in sorted(SEEDS.glob("*.txt"))[:2]:
+        lib.add_article(path.read_text(encoding="utf-8"), id=path.stem)
+    lib.add_article(BULLETIN, id="xwlb", title="国内联播快讯")
+    kinds = [p["kind"] for p in lib.store.paragraphs("xwlb")]
+    assert kinds.count("heading") == 2, kinds            # the first headline reads as a deck
+    qs = ["6.8万亿元", "海洋生产总值 6.8万亿元", "丹巴水电站 广州新机场", "3900列", "中欧班列 3900列",
+          "广州新机场", "发展改革委 重大项目", "\"海洋生产总值\""]
+    assert_same(lib, qs + queries(lib, 100))
+    page = lib.searcher.search("丹巴水电站 广州新机场")
+    assert [h.kind for h in page.hits[:2]] == ["body", "heading"]

@@ -9,7 +9,8 @@ from whoosh.index import LockError
 
 from index.fulltext import indexer
 from index.errors import QueryError
-from index.fulltext.searcher import PassageSearcher, parse_query
+from index.fulltext.query import parse_query
+from index.fulltext.searcher import PassageSearcher
 
 ARTICLES = [
     {"id": "jz", "title": "锦州一季度重点项目集中开工", "source": "锦州日报", "published": "2024-03-19",
@@ -188,10 +189,26 @@ def test_hostile_queries_raise_nothing_but_query_error(searcher, q):
     assert page.total == len(page.hits) or page.total > len(page.hits)
 
 
-@pytest.mark.parametrize("q", ["*", "AND OR NOT", "", "   ", "的", "，。！"])
-def test_nothing_searchable_is_a_query_error(q):
-    with pytest.raises(QueryError, match="no searchable words"):
-        parse_query(q)
+@pytest.mark.parametrize("q", ["*", "", "   ", "，。！", "\x00"])
+def test_a_query_without_words_matches_nothing(searcher, q):
+    assert parse_query(q).query is None
+    page = searcher.search(q, facets=["source"])
+    assert (page.total, page.hits, page.facets) == (0, [], {"source": []})
+
+
+@pytest.mark.parametrize("q, found", [("的", ["sw-p2"]), ("和地", ["sw-p1"]), ("其中 的", ["sw-p2"]),
+                                      ("and or", ["sw-p3"]), ("所等", [])])
+def test_a_query_of_stopwords_only_is_searched_as_written(tmp_path, q, found):
+    article = {"id": "sw", "title": None, "source": None, "published": None, "claims": {},
+               "paragraphs": ["项目开工。", "优化营商环境和服务，认真地做。", "其中的项目。", "Rock and roll, or not."]}
+    s = PassageSearcher(indexer.rebuild(tmp_path / "ix", documents(article)))
+    try:
+        page = s.search(q)
+        assert ids(page) == found
+        assert page.total == len(found)
+        assert all("<mark>" in h.highlight for h in page.hits)
+    finally:
+        s.close()
 
 
 def test_highlights_are_escaped_exact_and_never_partial(searcher):
@@ -205,3 +222,97 @@ def test_highlights_are_escaped_exact_and_never_partial(searcher):
     hit = searcher.search('"190亿元"').hits[0]
     assert re.findall(r"<mark>(.*?)</mark>", hit.highlight) == ["190亿元"]
     assert searcher.search("营商环境", highlight=False).hits[0].highlight is None
+
+
+def test_a_passage_with_every_word_outranks_one_repeating_some(tmp_path):
+    """Coordination: 华龙一号 three times does not beat 华龙一号 once with 冷却塔."""
+    article = {"id": "hl", "title": None, "source": None, "published": None, "claims": {},
+               "paragraphs": ["华龙一号是三代核电技术，华龙一号机组商运，华龙一号批量建设。",
+                              "首个采用冷却塔的华龙一号核电站开工建设，工期五年。"]}
+    ix = indexer.rebuild(tmp_path / "ix", documents(article))
+    s = PassageSearcher(ix)
+    try:
+        assert ids(s.search("华龙一号 冷却塔")) == ["hl-p1", "hl-p0"]
+        assert ids(s.search("华龙一号")) == ["hl-p0", "hl-p1"]        # one word: no coordination
+    finally:
+        s.close()
+
+
+def test_the_title_passage_ranks_after_a_body_passage_saying_as_much(tmp_path):
+    article = {"id": "lc", "title": "LACT首台望远镜完成首光", "source": None, "published": None, "claims": {},
+               "paragraphs": ["LACT首台望远镜完成首光",
+                              "记者获悉，LACT首台望远镜近日完成首光，观测到宇宙线信号，项目进展顺利，团队继续调试。"]}
+    ix = indexer.rebuild(tmp_path / "ix", documents(article))
+    s = PassageSearcher(ix)
+    try:
+        assert ids(s.search("LACT 首光")) == ["lc-p1", "lc-p0"]
+    finally:
+        s.close()
+
+
+def test_a_heading_followed_by_its_paragraph_is_marked_heads():
+    article = {"id": "k", "title": "快讯"}
+    paragraphs = [{"index": i, "kind": kind, "text": f"段落{i}"}
+                  for i, kind in enumerate(["title", "heading", "body", "heading", "heading", "body", "heading"])]
+    docs = indexer.passage_documents(article, paragraphs)
+    assert [d.get("heads", False) for d in docs] == [False, True, False, False, True, False, False]
+
+
+def expected_facets(hits):
+    """The facet counts of `hits`, from ARTICLES itself."""
+    from collections import Counter
+
+    by_id = {a["id"]: a for a in ARTICLES}
+    counts = {name: Counter() for name in ("source", "month", "dimension", "has_claims")}
+    for hit in hits:
+        article = by_id[hit.article_id]
+        dims = article["claims"].get(hit.index, [])
+        if article["source"]:
+            counts["source"][article["source"]] += 1
+        if article["published"]:
+            counts["month"][article["published"][:7]] += 1
+        counts["dimension"].update(dims)
+        counts["has_claims"][bool(dims)] += 1
+    return {name: sorted(({"value": v, "count": n} for v, n in c.items()), key=lambda b: (-b["count"], str(b["value"])))
+            for name, c in counts.items()}
+
+
+@pytest.mark.parametrize("q, filters", [("项目", {}), ("投资 项目", {}), ("项目", {"has_claims": True}),
+                                        ("投资", {"source": "抚顺日报"}), ("项目", {"published_from": "2024-03-20"}),
+                                        ("亿元", {"dimension": "money"}), ("不存在的词语", {})])
+def test_facets_count_every_match_with_the_filters_applied(searcher, q, filters):
+    names = ["source", "month", "dimension", "has_claims"]
+    everything = searcher.search(q, per_page=100, **filters)
+    page = searcher.search(q, per_page=1, facets=names, **filters)
+    assert page.total == everything.total
+    assert page.facets == expected_facets(everything.hits)
+    assert sum(b["count"] for b in page.facets["has_claims"]) == page.total
+    assert list(page.facets) == names
+    assert searcher.search(q, per_page=1, **filters).facets is None
+
+
+def test_an_unknown_facet_is_a_query_error(searcher):
+    with pytest.raises(QueryError, match="unknown facet"):
+        searcher.search("项目", facets=["colour"])
+
+
+def test_an_index_written_before_the_heads_field_is_still_searched(tmp_path):
+    """Another version sharing the data folder may write the index without `heads` (a rolling
+    upgrade, or the older code rebuilding it): searches keep working, without that feature."""
+    from whoosh.fields import Schema
+
+    from index.fulltext.files import GraceStorage
+    from index.fulltext.schema import passage_schema
+
+    old = Schema(**{name: field for name, field in passage_schema().items() if name != "heads"})
+    (tmp_path / "ix").mkdir()
+    ix = GraceStorage(str(tmp_path / "ix")).create_index(old)
+    with ix.writer() as writer:
+        for doc in documents(ARTICLES[0]):
+            writer.add_document(**{k: v for k, v in doc.items() if k != "heads"})
+    s = PassageSearcher(ix)
+    try:
+        page = s.search("重点项目 190亿元", facets=["source"])
+        assert ids(page) == ["jz-p1"] and page.facets == {"source": [{"value": "锦州日报", "count": 1}]}
+    finally:
+        s.close()

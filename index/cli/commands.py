@@ -16,7 +16,7 @@ import click
 from index.cli import views
 from index import exports as export_formats
 from index.cli.views import FriendlyGroup
-from index.library import Library, decode_page
+from index.library import SEARCH_FACETS, Library, decode_page
 from index.errors import Busy
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "instance" / "data"
@@ -165,8 +165,10 @@ def check(data_dir, as_json):
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page.")
 @click.option("--source", help="Only passages of this outlet, exactly as stored.")
 @click.option("--has-claims/--any", "has_claims", default=None, help="Only passages with claims.")
+@click.option("--facets", callback=lambda ctx, param, value: views.facet_names(value, SEARCH_FACETS),
+              help=f"Also count every match by these, comma-separated: {','.join(SEARCH_FACETS)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON that GET /search answers.")
-def search(query, data_dir, page, per_page, source, has_claims, as_json):
+def search(query, data_dir, page, per_page, source, has_claims, facets, as_json):
     """Search passages: article, excerpt with the matches highlighted, and claims.
 
     QUERY is plain words; "quoted words" match as a phrase. Exit status: 0 with hits, 1 when
@@ -175,10 +177,12 @@ def search(query, data_dir, page, per_page, source, has_claims, as_json):
     \b
     newsclaims search 清原抽水蓄能电站
     newsclaims search '"抽水蓄能"' --per-page 3 --json
+    newsclaims search 抽水蓄能 --facets source,month
     """
     from index.errors import QueryError
     library = views.open_library(data_dir)
-    filters = {k: v for k, v in (("source", source), ("has_claims", has_claims)) if v is not None}
+    filters = {k: v for k, v in (("source", source), ("has_claims", has_claims), ("facets", facets))
+               if v is not None}
     try:
         result = library.search(query, page=page, per_page=per_page, **filters)
     except QueryError as err:
@@ -188,6 +192,8 @@ def search(query, data_dir, page, per_page, source, has_claims, as_json):
     else:
         out = views.console()
         out.print(views.search_table(result, query, color=out.color_system is not None))
+        if result.get("facets"):
+            out.print(views.facets_table(result["facets"]))
     sys.exit(0 if result["items"] else 1)
 
 

@@ -148,6 +148,31 @@ def search_table(result: dict, query: str, color: bool) -> Table:
     return table
 
 
+def facet_names(value: str | None, choices) -> list[str] | None:
+    """--facets source,month -> ["source", "month"]; a usage error for a name not in `choices`."""
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",")]
+    wrong = [name for name in names if name not in choices]
+    if wrong:
+        raise click.BadParameter(f"unknown facet {wrong[0]!r}: use {', '.join(choices)}, comma-separated")
+    return list(dict.fromkeys(names))
+
+
+def facets_table(facets: dict) -> Table:
+    """One row per facet: its values with their counts, most frequent first."""
+    table = Table(title="facets (every match)", box=box.SIMPLE_HEAD, expand=False)
+    table.add_column("facet", style="bold")
+    table.add_column("value: count", overflow="fold")
+    for name, buckets in facets.items():
+        table.add_row(name, ", ".join(f"{_facet_value(b['value'])}: {b['count']}" for b in buckets) or "—")
+    return table
+
+
+def _facet_value(value) -> str:
+    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else str(value)
+
+
 # -- claims ---------------------------------------------------------------------------------
 
 def value_text(claim: dict) -> str:

@@ -4,9 +4,10 @@ A passage document is a plain dict whose keys are the fields of `index.fulltext.
 
     {"id": "a1-p3", "article_id": "a1", "index": 3, "kind": "body", "text": "…",
      "title": "…", "source": "…", "published": datetime(2024, 3, 23), "has_claims": True,
-     "dimensions": "count money"}
+     "dimensions": "count money", "metrics": "total_investment"}
 
-`title`, `source` and `published` are left out when unknown. SQLite is the source of truth;
+`title`, `source` and `published` are left out when unknown; `"heads": True` marks a heading
+followed by the body paragraph it heads (`passage_documents`). SQLite is the source of truth;
 everything here can be thrown away and rebuilt with `rebuild`. Writers wait at most `timeout`
 seconds for Whoosh's own lock and then raise `whoosh.index.LockError`: callers serialise
 writes with their own file lock and turn a wait that is too long into 503.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from index.fulltext.schema import INDEXED_KINDS, passage_schema
 from index.fulltext.files import GraceStorage
 from index.models import paragraph_id
 
+SECTION_HEADS = ("heading",)  # kinds marked `heads` when a body paragraph follows them
 WRITE_TIMEOUT = 10.0          # seconds a writer waits for Whoosh's lock before LockError
 
 
@@ -34,8 +37,15 @@ def open_index(path: str | Path, create: bool = True):
     :raise whoosh.index.EmptyIndexError: no index there and `create` is false.
     """
     path = Path(path)
-    if whoosh_index.exists_in(str(path)):
-        return GraceStorage(str(path)).open_index()
+    try:
+        if whoosh_index.exists_in(str(path)):
+            return GraceStorage(str(path)).open_index()
+    except (ImportError, AttributeError, pickle.UnpicklingError) as err:
+        # the stored schema names classes by module path: one written before a module moved
+        # cannot be loaded, so it is another schema (the caller rebuilds the derived index)
+        if not create:
+            raise whoosh_index.EmptyIndexError(f"unreadable passage index in {path}: {err}") from err
+        return create_index(path)
     if not create:
         raise whoosh_index.EmptyIndexError(f"no passage index in {path}")
     return create_index(path)
@@ -99,9 +109,11 @@ def passage_document(article, paragraph, claims: Iterable = ()) -> dict:
         "kind": _get(paragraph, "kind", default="body"),
         "text": _get(paragraph, "text", default=""),
     }
+    claims = list(claims)
     dimensions = sorted({d for d in map(_dimension, claims) if d})
     doc["has_claims"] = bool(dimensions)
     doc["dimensions"] = " ".join(dimensions)
+    doc["metrics"] = " ".join(sorted({k for k in (_get(c, "metric_key") for c in claims) if k}))
     title = _get(article, "title")
     if title:
         doc["title"] = title
@@ -131,6 +143,11 @@ def passage_documents(article, paragraphs: Iterable, claims_by_paragraph: Mappin
         if claims is None:
             claims = claims_by_paragraph.get(index, ())
         docs.append(passage_document(article, paragraph, claims))
+    # an article's documents are consecutive in the index, in this order: the next one is the
+    # paragraph a heading heads
+    for doc, following in zip(docs, docs[1:]):
+        if doc["kind"] in SECTION_HEADS and following["kind"] == "body":
+            doc["heads"] = True
     return docs
 
 

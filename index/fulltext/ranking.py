@@ -20,7 +20,12 @@ posting lists at once:
   document), its exact count is read from the postings only for those, and the loop stops when
   the N-th exact score beats every remaining bound. A required phrase is counted in every
   candidate document;
-- the total is the size of the matching set, exact and free.
+- our own nodes (queries.py) as their Whoosh matchers score them: `Coordinated` multiplies
+  each document's sum by its share of matched clauses, `KindPrior` by its kind's weight
+  (both carried into lazy phrases as a per-document factor), `WithSection` adds the headings
+  whose next document matches, at a share of that document's eager score;
+- the total is the size of the matching set, exact and free; `with_docs` also returns the
+  set (facet counts).
 
 `rank()` returns None for a query it does not know; the caller then asks Whoosh.
 """
@@ -37,6 +42,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
+
+from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior, WithSection
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
@@ -112,13 +119,48 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
     return lengths
 
 
+_priors_cache: dict[tuple, np.ndarray] = {}
+
+
+def _priors(reader, fieldname: str, weights: dict) -> np.ndarray:
+    """Each document's weight by its term in `fieldname` (1 when not in `weights`), in one segment."""
+    key = (_segment_id(reader), fieldname, tuple(sorted(weights.items())))
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.ones(reader.doc_count_all(), dtype=np.float64)
+        fieldobj = reader.schema[fieldname] if fieldname in reader.schema else None
+        for value, weight in weights.items() if fieldobj is not None else ():
+            plist = postings(reader, fieldname, fieldobj.to_bytes(value))
+            if plist is not None:
+                found[plist.ids] = weight
+        with _lengths_lock:
+            _priors_cache[key] = found
+    return found
+
+
+def _segment_flags(reader, fieldname: str) -> np.ndarray:
+    """Whether each document of one segment holds True in a BOOLEAN field (deleted ones too)."""
+    key = (_segment_id(reader), fieldname, "flags")
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.zeros(reader.doc_count_all(), dtype=bool)
+        # an index written before the field existed has none (until it is rebuilt)
+        plist = postings(reader, fieldname, reader.schema[fieldname].to_bytes(True)) if fieldname in reader.schema else None
+        if plist is not None:
+            found[plist.ids] = True
+        with _lengths_lock:
+            _priors_cache[key] = found
+    return found
+
+
 def forget_segments(reader) -> None:
     """Drop cached lengths of segments `reader` no longer has (postings age out of their LRU)."""
     keep = {r.segment().segment_id() for r, _ in reader.leaf_readers()
             if isinstance(r, SegmentReader) and r.segment() is not None}
     with _lengths_lock:
-        for key in [k for k in _lengths if k[0] not in keep]:
-            del _lengths[key]
+        for cache in (_lengths, _priors_cache):
+            for key in [k for k in cache if k[0] not in keep]:
+                del cache[key]
 
 
 @dataclass(frozen=True)
@@ -248,6 +290,14 @@ class _Lazy:
     boost: float
     docs: np.ndarray            # candidates (sorted global docnums)
     upper: np.ndarray           # upper bound of its score for each candidate
+    factor: np.ndarray | None = None   # multiplier of each candidate's exact score (None: all 1)
+
+    def scale(self) -> np.ndarray:
+        return np.ones(len(self.docs)) if self.factor is None else self.factor
+
+    def subset(self, keep: np.ndarray) -> "_Lazy":
+        return _Lazy(self.phrase, self.boost, self.docs[keep], self.upper[keep],
+                     None if self.factor is None else self.factor[keep])
 
 
 @dataclass
@@ -286,7 +336,17 @@ def _boosted(result: _Result, boost: float) -> _Result:
     if boost == 1.0:
         return result
     return _Result(result.docs, result.scores * boost,
-                   [_Lazy(lz.phrase, lz.boost * boost, lz.docs, lz.upper * boost) for lz in result.lazy])
+                   [_Lazy(lz.phrase, lz.boost * boost, lz.docs, lz.upper * boost, lz.factor) for lz in result.lazy])
+
+
+def _scaled(result: _Result, factors: np.ndarray) -> _Result:
+    """`result` with each document's score, and its lazy phrases' scores, times its factor."""
+    lazy = []
+    for lz in result.lazy:
+        _, at = _positions_in(lz.docs, result.docs)        # a lazy phrase's candidates are all in docs
+        f = factors[at]
+        lazy.append(_Lazy(lz.phrase, lz.boost, lz.docs, lz.upper * f, lz.scale() * f))
+    return _Result(result.docs, result.scores * factors, lazy)
 
 
 class Ranker:
@@ -306,6 +366,7 @@ class Ranker:
         self._deleted: dict[int, np.ndarray] = {}
         self._terms: dict[tuple, _Result] = {}          # a word's postings scored once per query
         self._avgfl: dict[str, float] = {}
+        self._heads: dict[str, np.ndarray] = {}
         self.doc_count_all = searcher.doc_count_all()
 
     # -- terms --
@@ -442,8 +503,6 @@ class Ranker:
         return parts, docs
 
     def phrase(self, phrase, lazy: bool) -> _Result:
-        from index.fulltext.searcher import CountedPhrase
-
         if phrase.slop != 1 or not type(phrase) is CountedPhrase:
             raise Unsupported("only CountedPhrase with slop 1")
         boost = phrase.boost
@@ -466,10 +525,82 @@ class Ranker:
 
     # -- the tree --
 
-    def evaluate(self, q, lazy_ok: bool = False) -> _Result:
-        from index.fulltext.searcher import CountedPhrase
+    def coordinated(self, q, lazy_ok: bool) -> _Result:
+        """The clauses' scores added, times (clauses matched / clauses) ** exponent."""
+        required = [self.evaluate(s, False) for s in q.required]
+        optional = [self.evaluate(s, lazy_ok) for s in q.optional]
+        if required:
+            docs = required[0].docs
+            for p in required[1:]:
+                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+        else:
+            docs = np.unique(np.concatenate([p.docs for p in optional] + [EMPTY_DOCS]))
+        scores = np.zeros(len(docs), dtype=np.float64)
+        matched = np.full(len(docs), len(required), dtype=np.float64)
+        lazy = []
+        for i, p in enumerate(required + optional):
+            present, at = _positions_in(docs, p.docs)
+            scores[present] += p.scores[at[present]]
+            if i >= len(required):
+                matched += present
+            for lz in p.lazy:              # optional clauses' phrases: only where the required match
+                lazy.append(lz.subset(np.isin(lz.docs, docs, assume_unique=True)) if required else lz)
+        factors = (matched / (len(required) + len(optional))) ** q.exponent
+        return _scaled(_Result(docs, scores, lazy), factors)
 
+    def kind_prior(self, q, lazy_ok: bool) -> _Result:
+        """The child's scores times the weight of each document's kind."""
+        result = self.evaluate(q.child, lazy_ok)
+        if not len(result.docs):
+            return result
+        factors = np.empty(len(result.docs), dtype=np.float64)
+        bounds = [offset for _, offset in self.leaves] + [np.iinfo(np.int64).max]
+        for i, (reader, offset) in enumerate(self.leaves):
+            lo, hi = np.searchsorted(result.docs, [bounds[i], bounds[i + 1]])
+            if lo < hi:
+                factors[lo:hi] = _priors(reader, q.fieldname, q.weights)[result.docs[lo:hi] - offset]
+        return _scaled(result, factors)
+
+    def with_section(self, q, lazy_ok: bool) -> _Result:
+        """The child's result plus the headings (`heads`) whose next document `source` matches."""
+        result = self.evaluate(q.child, lazy_ok)
+        if not len(result.docs):
+            return result
+        if q.source is q.child or len(result.lazy) == _phrases_in(q.child):
+            source = result                  # the child's eager part is the source's score
+        else:
+            source = self.evaluate(q.source, False)
+        flags = self._flags(q.fieldname)
+        before = source.docs - 1
+        heading = before >= 0
+        heading[heading] = flags[before[heading]]
+        heads, scores = before[heading], source.scores[heading]
+        matched, _ = _positions_in(heads, result.docs)
+        heads, scores = heads[~matched], scores[~matched]
+        if not len(heads):
+            return result
+        where = np.searchsorted(result.docs, heads)       # disjoint sorted sets: merge, no sort
+        return _Result(np.insert(result.docs, where, heads),
+                       np.insert(result.scores, where, q.weight * scores), result.lazy)
+
+    def _flags(self, fieldname: str) -> np.ndarray:
+        """Whether each document (global docnum) holds the term True in a BOOLEAN field."""
+        found = self._heads.get(fieldname)
+        if found is None:
+            found = np.zeros(self.doc_count_all, dtype=bool)
+            for reader, offset in self.leaves:
+                found[offset:offset + reader.doc_count_all()] = _segment_flags(reader, fieldname)
+            self._heads[fieldname] = found
+        return found
+
+    def evaluate(self, q, lazy_ok: bool = False) -> _Result:
         kind = type(q)
+        if kind is WithSection:
+            return self.with_section(q, lazy_ok)
+        if kind is Coordinated:
+            return self.coordinated(q, lazy_ok)
+        if kind is KindPrior:
+            return self.kind_prior(q, lazy_ok)
         if kind is wq.Term:
             return self.term(q.fieldname, q.text, q.boost)
         if kind is CountedPhrase:                    # its own documents matter: count them all
@@ -518,6 +649,13 @@ class Ranker:
         raise Unsupported(f"query type {kind.__name__}")
 
 
+def _phrases_in(q) -> int:
+    """How many CountedPhrase children an Or has (the phrases that can be lazy)."""
+    if type(q) is not wq.Or:
+        return -1
+    return sum(1 for s in q.subqueries if type(s) is CountedPhrase)
+
+
 # -- top N -------------------------------------------------------------------------------------
 
 def _top(docs: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
@@ -539,11 +677,17 @@ def _bound_order(docs: np.ndarray, upper: np.ndarray, first: int) -> np.ndarray:
     return np.lexsort((docs, -upper))
 
 
-def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
+def rank(searcher, q, limit: int, allow: np.ndarray | None = None, with_docs: bool = False):
     """([(docnum, score)] best first, at most `limit`; total matching) or None (unsupported query).
 
     `allow`: sorted global docnums the result is restricted to (a filter), or None.
+    `with_docs`: a third item, every matching docnum (sorted), for facet counts.
     """
+    found = _rank(searcher, q, limit, allow)
+    return found if found is None or with_docs else found[:2]
+
+
+def _rank(searcher, q, limit: int, allow: np.ndarray | None):
     try:
         ranker = Ranker(searcher)
         result = ranker.evaluate(q, lazy_ok=True)
@@ -553,17 +697,16 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
     if allow is not None:
         keep = np.isin(docs, allow, assume_unique=True)
         docs, scores = docs[keep], scores[keep]
-        lazy = [_Lazy(lz.phrase, lz.boost, lz.docs[k], lz.upper[k])
-                for lz in lazy for k in [np.isin(lz.docs, allow, assume_unique=True)]]
+        lazy = [lz.subset(np.isin(lz.docs, allow, assume_unique=True)) for lz in lazy]
     total = len(docs)
     if not total or limit < 1:
-        return [], total
+        return [], total, docs
     if not lazy:
         best = _top(docs, scores, limit)
-        return [(int(docs[i]), float(scores[i])) for i in best], total
+        return [(int(docs[i]), float(scores[i])) for i in best], total, docs
 
     upper = scores.copy()
-    slots = []
+    slots, factors = [], [lz.boost * lz.scale() for lz in lazy]
     for lz in lazy:
         _, at = _positions_in(lz.docs, docs)         # every candidate is among docs (checked)
         upper[at] += lz.upper
@@ -578,12 +721,12 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
             order = _bound_order(docs, upper, total)
         batch = np.sort(order[position:position + (k if position == 0 else BATCH)])
         position += len(batch)
-        for lz, at in zip(lazy, slots):
-            hit, _ = _positions_in(batch, at)            # the batch's documents this phrase may be in
+        for lz, at, factor in zip(lazy, slots, factors):
+            hit, where = _positions_in(batch, at)        # the batch's documents this phrase may be in
             if hit.any():
                 idx = batch[hit]
                 counts = ranker.phrase_counts(lz.phrase, docs[idx])
-                exact[idx] += lz.boost * ranker._phrase_scores(lz.phrase, docs[idx], counts)
+                exact[idx] += factor[where[hit]] * ranker._phrase_scores(lz.phrase, docs[idx], counts)
         done[batch] = True
         if position >= total or position < k:
             continue
@@ -597,7 +740,7 @@ def rank(searcher, q, limit: int, allow: np.ndarray | None = None):
             break
     evaluated = np.nonzero(done)[0]
     best = evaluated[_top(docs[evaluated], exact[evaluated], limit)]
-    return [(int(docs[i]), float(exact[i])) for i in best], total
+    return [(int(docs[i]), float(exact[i])) for i in best], total, docs
 
 
 def warm_common_terms(searcher, fieldname: str, until: float, sample: int = 400, words: int = 200) -> int:

@@ -33,10 +33,15 @@ def passage_schema() -> Schema:
         kind=ID(stored=True),
         # positions for phrases, start/end characters for highlights (Characters format)
         text=TEXT(analyzer=analyzer, stored=True, phrase=True, chars=True),
-        # the article's title on every passage; searched with a lower boost (index/search.py)
+        # the article's title on every passage; searched with a lower boost (query.py)
         title=TEXT(analyzer=analyzer, phrase=False),
         source=ID(),
         published=PublishedDate(),
         has_claims=BOOLEAN(),
+        # true on a heading whose next document is the paragraph it heads (a 快讯 headline, then
+        # its brief): the search finds the heading with that paragraph (queries.WithSection)
+        heads=BOOLEAN(),
         dimensions=KEYWORD(lowercase=True, scorable=False),
+        # the canonical metric keys of the passage's claims (index/data/metrics.json), for facets
+        metrics=KEYWORD(scorable=False),
     )
