@@ -26,9 +26,8 @@ from index.store import registry
 from index.fulltext import indexer
 from index.claims import metrics
 from index.claims.extract import extract_claims
-from index.errors import EmptyArticle, InvalidId
+from index.errors import DatabaseUnavailable, EmptyArticle, InvalidId
 from index.locking import write_lock
-from index import lexicon
 from index.models import Article, Claim, Paragraph, Quantity
 from index.fulltext.facets import FACETS
 from index.fulltext.searcher import PassageSearcher
@@ -46,7 +45,6 @@ from index.store.shapes import (article_dict, article_ref, claim_dict, ingested_
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 COLLAPSE_FETCH = 3           # collapse=reprints ranks this many times the page's depth of passages
 MAX_COLLAPSE_DEPTH = 1000
-LAYERS_FORMAT = 3            # bump when what the cross-article layers store changes
 EXPORT_PAGE = 1000           # claims read per query while an export streams
 FULL_REBUILD_SHARE = 0.5     # when more than this share of articles changed, rebuild rather than patch
 SEARCH_FACETS = tuple(FACETS)      # what `search(facets=…)` counts: source, month, dimension, has_claims, metric
@@ -123,8 +121,8 @@ class Library:
         with write_lock(self.lock_path, self.write_timeout):
             self.ix = indexer.open_index(self.index_dir, create=True)
             if catch_up:
-                if layers.version(self.store.db) != layers_version():
-                    self._rebuild_layers()                      # (and marks the index for a rebuild)
+                if layers.version(self.store.db) != layers.current_version():
+                    self._rebuild_layers_retrying()                      # (and marks the index for a rebuild)
                 if not indexer.schema_is_current(self.ix):      # written by an older version: rebuild
                     self._set_index_generation(-1)
                 if self._database_id_file.exists() and self._database_id_file.read_text() != self.store.database_id():
@@ -325,13 +323,24 @@ class Library:
             self._catch_up()
             return count
 
+    def _rebuild_layers_retrying(self, attempts: int = 3) -> int:
+        """Nodes restarting together after a taxonomy change all try the rebuild; PostgreSQL may
+        end one of two such transactions as a deadlock: the next attempt finds the work done."""
+        for attempt in range(attempts):
+            try:
+                return self._rebuild_layers()
+            except DatabaseUnavailable as err:
+                if "deadlock" not in str(err) or attempt == attempts - 1:
+                    raise
+        return 0
+
     def _rebuild_layers(self, force: bool = False) -> int:
         """The cross-article layers from the stored rows; the caller holds the write lock. Unless
         `force`, nothing is done when they are current once the writers' lock is ours (another
         node or process sharing the database rebuilt them while this one waited)."""
         store = self.store
         with store.transaction() as db:
-            if not force and layers.version(db) == layers_version():
+            if not force and layers.version(db) == layers.current_version():
                 return 0
             layers.clear(db)
             derived = layers.Layers(db)
@@ -346,7 +355,7 @@ class Library:
                 metrics.assign(article, claims, project_key=registry.name_key)
                 derived.add(article, claims, [row["id"] for row in rows])
             derived.finish()
-            layers.set_version(db, layers_version())
+            layers.set_version(db, layers.current_version())
         self._set_index_generation(-1)      # the index holds each passage's metric keys (facets)
         return len(ids)
 
@@ -625,12 +634,6 @@ def _timeline_entry(group: dict) -> dict:
             "values": sorted(values, key=lambda raw: -values[raw]),
             "outlets": group["outlets"], "first_reported": group["first_reported"],
             "last_reported": group["last_reported"], "claims": [c["id"] for c in group["claims"]]}
-
-
-def layers_version() -> str:
-    """Changes with the taxonomy, so that stored metric keys and groups follow it."""
-    digest = hashlib.sha256(lexicon.data_path("metrics.json").read_bytes()).hexdigest()[:12]
-    return f"{LAYERS_FORMAT}:{digest}"
 
 
 def claim_of_row(row: dict) -> Claim:

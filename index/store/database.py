@@ -137,6 +137,8 @@ class Store:
                     # a SQLite file written before versions were recorded holds version 1
                     before = 1 if self.db.table_exists("meta") else SCHEMA_VERSION
                     self.db.executescript(SCHEMA)
+                    if before == SCHEMA_VERSION:            # a new database: its (empty) layers are current
+                        self._set_meta(layers.VERSION_KEY, layers.current_version(), insert_only=True)
                     self._set_meta("schema_version", before, insert_only=True)
                     self._set_meta("database_id", uuid.uuid4().hex, insert_only=True)
                     self._set_meta("generation", 0, insert_only=True)

@@ -8,11 +8,15 @@ without its groups.
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+
+from index import lexicon
 
 from index.store import agreement, reprints
 
 VERSION_KEY = "layers"
+FORMAT = 3            # bump when what the layers store changes (their columns: a schema migration)
 
 SCHEMA = reprints.SCHEMA + agreement.SCHEMA
 
@@ -41,6 +45,13 @@ class Layers:
             self.buckets |= agreement.buckets_of(self.db, touched)
         agreement.refresh(self.db, self.buckets)
         self.buckets, self.regroup = set(), set()
+
+
+def current_version() -> str:
+    """What this code computes the layers with: the format and the taxonomy (data/metrics.json),
+    so that stored metric keys and groups follow a change of either."""
+    digest = hashlib.sha256(lexicon.data_path("metrics.json").read_bytes()).hexdigest()[:12]
+    return f"{FORMAT}:{digest}"
 
 
 def version(db: sqlite3.Connection) -> str | None:
