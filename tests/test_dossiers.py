@@ -326,6 +326,7 @@ def test_cli_dossier_and_conflicts(library):
     assert runner.invoke(main, ["conflicts", "--metric-key", "pmi", *data]).exit_code == 1
 
 
+@pytest.mark.sqlite_only
 def test_layers_are_rebuilt_from_the_database(library, tmp_path):
     """An older data folder (no layers) and `newsclaims regroup` give what ingest gave."""
     import shutil

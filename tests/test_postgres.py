@@ -325,3 +325,10 @@ def test_nul_characters_are_dropped_on_both_databases(backend, tmp_path):
     assert stored.title == "标题"
     assert "\x00" not in library.article("nul")["paragraphs"][0]["text"]
     assert library.search('"新开工项目"')["total"] == 1
+
+
+def test_a_filter_holding_nul_matches_nothing_on_both_databases(backend, tmp_path):
+    library = Library(tmp_path)
+    library.add_article("某市今年新开工项目52个，总投资86亿元。", id="nul-filter")
+    assert library.claims(region="某\x00市")["total"] == 0
+    assert library.claims(region="某市")["total"] == 2

@@ -175,6 +175,11 @@ class PostgresConnection:
         return found
 
     def execute(self, sql: str, params=()):
+        if any(type(p) is str and "\x00" in p for p in params):
+            # PostgreSQL text cannot hold NUL, so it refuses such a parameter; nothing stored holds
+            # one either (Library.prepare drops them), so the value must match nothing: U+FFFF, a
+            # noncharacter, keeps that true on both databases.
+            params = [p.replace("\x00", "\uffff") if type(p) is str else p for p in params]
         try:
             return self.raw.execute(self._translate(sql), params or None)
         except self._busy as err:

@@ -19,8 +19,8 @@ ROWS_FROM = ("claims c LEFT JOIN claim_agreement g ON g.claim_id = c.id"
              " JOIN articles a ON a.id = c.article_id")
 SORT_SQL = {
     "text": "c.article_id, c.ordinal",
-    "value": "CAST(c.value AS REAL), c.article_id, c.ordinal",
-    "-value": "CAST(c.value AS REAL) DESC, c.article_id, c.ordinal",
+    "value": "CAST(c.value AS DOUBLE PRECISION), c.article_id, c.ordinal",
+    "-value": "CAST(c.value AS DOUBLE PRECISION) DESC, c.article_id, c.ordinal",
     "published": "COALESCE(a.published, ''), c.article_id, c.ordinal",
     "-published": "COALESCE(a.published, '') DESC, c.article_id, c.ordinal",
 }
@@ -90,11 +90,11 @@ def _where(metric_key=None, metric=None, dimension=None, modality=None, region=N
     # interval-aware, like claim_filters.accepts: 超过100亿元 reaches any higher bound
     if min_value is not None:
         clauses.append("(c.bound = 'at_least' OR CAST(CASE WHEN c.bound = 'range' AND c.range_high IS NOT NULL"
-                       " THEN c.range_high ELSE c.value END AS REAL) >= ?)")
+                       " THEN c.range_high ELSE c.value END AS DOUBLE PRECISION) >= ?)")
         args.append(float(min_value))
     if max_value is not None:
         clauses.append("(c.bound = 'at_most' OR CAST(CASE WHEN c.bound = 'range' AND c.range_low IS NOT NULL"
-                       " THEN c.range_low ELSE c.value END AS REAL) <= ?)")
+                       " THEN c.range_low ELSE c.value END AS DOUBLE PRECISION) <= ?)")
         args.append(float(max_value))
     if has_conflict is True:
         clauses.append("g.status = 'conflict'")
@@ -136,7 +136,7 @@ def conflict_groups(db: sqlite3.Connection, offset: int = 0, limit: int | None =
                   f" AND p.alias = c.project AND p.project_id IN ({marks}))")
         args += ids
     grouped = f"SELECT g.group_id AS id, MAX(COALESCE(a.published, '')) AS last FROM {ROWS_FROM}{where} GROUP BY g.group_id"
-    total = db.execute(f"SELECT COUNT(*) FROM ({grouped})", args).fetchone()[0]
+    total = db.execute(f"SELECT COUNT(*) FROM ({grouped}) AS conflicting", args).fetchone()[0]
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     rows = db.execute(f"{grouped} ORDER BY last DESC, id{page}", args)
     return total, [r[0] for r in rows]
