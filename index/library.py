@@ -206,16 +206,20 @@ class Library:
                 self.searcher = PassageSearcher(self.ix)
             self._set_index_generation(target)
             return total
+        self._reindex_articles(changed)
+        self._set_index_generation(target)
+        return len(changed)
+
+    def _reindex_articles(self, article_ids) -> None:
+        """Replace each article's passages in the index by the database's (gone: deleted)."""
         upserts, deletions = {}, []
-        for article_id in changed:
+        for article_id in article_ids:
             docs = self._documents(article_id)
             if docs is None:
                 deletions.append(article_id)
             else:
                 upserts[article_id] = docs
         indexer.replace_articles(self.ix, upserts, deletions)
-        self._set_index_generation(target)
-        return len(changed)
 
     def _catch_up_foreign(self, since: int, own: set[int]) -> int:
         """After a bulk write that put its own articles (generations `own`) straight into the
@@ -229,14 +233,7 @@ class Library:
         foreign = sorted({article_id for generation, article_id in changes
                           if generation <= target and generation not in own})
         if foreign:
-            upserts, deletions = {}, []
-            for article_id in foreign:
-                docs = self._documents(article_id)
-                if docs is None:
-                    deletions.append(article_id)
-                else:
-                    upserts[article_id] = docs
-            indexer.replace_articles(self.ix, upserts, deletions)
+            self._reindex_articles(foreign)
         self._set_index_generation(target)
         return len(foreign)
 
