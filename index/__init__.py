@@ -4,7 +4,8 @@ The folders are the pipeline, in the order data flows through them:
 
     articles/   raw text, a record or a web page -> Article (metadata + clean, kind-tagged paragraphs)
     claims/     Article -> [Claim]: numbers and units, then one module per attribute
-    store/      the truth: articles, paragraphs, claims, the project registry, generations, change log
+    store/      the truth (SQLite or PostgreSQL): articles, paragraphs, claims, the project registry,
+                reprint and agreement groups, generations, change log; the JSON shapes
     fulltext/   the derived Whoosh index: analysis, schema, segment files, ranking, searcher
     library.py  the facade: write (parse -> extract -> store -> index), read, search, sync
     ingest.py   the same write path for whole corpora, in forked workers
