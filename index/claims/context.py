@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.models import Quantity
+from index.text import alternation
 
 if TYPE_CHECKING:
     from index.claims.periods import TimeExpr
@@ -28,21 +29,18 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMERAL_CHARS = "0123456789０１２３４５６７８９.零〇一二两三四五六七八九十百千万亿"
 
 
-def alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
 
 @functools.cache
 def claim_filters():
     d = lexicon.load_json("claim_filters.json")
     return dict(
         name_followers=tuple(d["name_followers"]),
-        idiom_re=re.compile(alt(d["idioms"])),
-        rank_cue_re=re.compile(rf"(?:{alt(d['rank_cues'])})$"),
-        duration_cue_re=re.compile(rf"(?:{alt(d['duration_cues'])})[^，。；,;、]{{0,6}}$"),
+        idiom_re=re.compile(alternation(d["idioms"])),
+        rank_cue_re=re.compile(rf"(?:{alternation(d['rank_cues'])})$"),
+        duration_cue_re=re.compile(rf"(?:{alternation(d['duration_cues'])})[^，。；,;、]{{0,6}}$"),
         duration_after=tuple(d["duration_after_ok"]),
         time_followers=tuple(d["time_followers"]),
-        company_re=re.compile(rf"(?:{alt(d['company_level'])})[^，。；,;]{{0,8}}$"),
+        company_re=re.compile(rf"(?:{alternation(d['company_level'])})[^，。；,;]{{0,8}}$"),
         batch_units=frozenset(d["batch_units"]),
         slogan_max=int(d["slogan_max_len"]),
         not_claims=frozenset(d["not_claims"]),

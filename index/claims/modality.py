@@ -8,7 +8,8 @@ import re
 from typing import TYPE_CHECKING
 
 from index import lexicon
-from index.claims.context import alt, inside
+from index.claims.context import inside
+from index.text import alternation
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -20,28 +21,28 @@ def _cues():
     d = lexicon.load_json("modality_cues.json")
     scope = []   # (regex, modality), matched anywhere before the figure
     for modality, words in d["scope"].items():
-        scope.append((re.compile(alt(words)), modality))
+        scope.append((re.compile(alternation(words)), modality))
     for modality, patterns in d.get("scope_regex", {}).items():
         for p in patterns:
             scope.append((re.compile(p), modality))
     local = []
     duration_only = set(d.get("duration_only", ()))
     for modality, words in d["local"].items():
-        local.append((re.compile(rf"(?:{alt(words)})[^，。；,;]{{0,4}}$"), modality, bool(set(words) & duration_only)))
+        local.append((re.compile(rf"(?:{alternation(words)})[^，。；,;]{{0,4}}$"), modality, bool(set(words) & duration_only)))
     for modality, patterns in d.get("local_regex", {}).items():
         for p in patterns:
             local.append((re.compile(p), modality, False))
     return dict(
         scope=scope, local=local,
-        output_re=re.compile(rf"(?:{alt(d['project_output'])})[^，。；,;]{{0,4}}$"),
+        output_re=re.compile(rf"(?:{alternation(d['project_output'])})[^，。；,;]{{0,4}}$"),
         later_re=re.compile("|".join(f"(?:{p})" for p in d["project_later"])),
-        done_re=re.compile(alt(d["project_done"])),
-        disposal_re=re.compile(rf"[^，。；,;]{{0,20}}?(?:{alt(d['disposal_after_jiang'])})"),
-        reset_re=re.compile(alt(d["actual_reset"])),
+        done_re=re.compile(alternation(d["project_done"])),
+        disposal_re=re.compile(rf"[^，。；,;]{{0,20}}?(?:{alternation(d['disposal_after_jiang'])})"),
+        reset_re=re.compile(alternation(d["actual_reset"])),
         trailing_plan_re=re.compile(r"[^，。；,;、]{0,10}?(?:计划|拟|即将)"),
         trailing_target_re=re.compile(r"[^。；;]*?(?:目标)"),
         trailing_forecast_re=re.compile(r"[^，,。；;、]{0,10}?预计"),
-        effect_re=re.compile(alt(d.get("effect_verbs", ()))),
+        effect_re=re.compile(alternation(d.get("effect_verbs", ()))),
         not_after=tuple(d.get("cue_not_after", ())),
         duration_only=tuple(d.get("duration_only", ())),
     )

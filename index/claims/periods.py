@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index import lexicon
+from index.text import alternation
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -80,18 +81,15 @@ def _num(s: str) -> int | None:
     return CN_DIGITS.get(s)
 
 
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
 
 @functools.cache
 def _table():
     data = lexicon.load_json("period_expressions.json")
     parts = {k: v for k, v in data["year_parts"].items() if v}
-    dash = "(?:" + _alt(data["range_dashes"]) + ")"
+    dash = "(?:" + alternation(data["range_dashes"]) + ")"
     month = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
-    year_prefix = rf"(?:(?P<y>(?:19|20)\d\d)年|(?P<rel>{_alt(data['relative_years'])}))"
-    part = (rf"(?:(?P<part>{_alt(parts)})"
+    year_prefix = rf"(?:(?P<y>(?:19|20)\d\d)年|(?P<rel>{alternation(data['relative_years'])}))"
+    part = (rf"(?:(?P<part>{alternation(parts)})"
             rf"|(?P<m1>{month}){dash}(?P<m2>{month})月份?"
             rf"|前(?P<first_n>{month})个?月"
             rf"|(?P<md_m>{month})月(?P<md_d>[0-3]?\d)[日号]"
@@ -103,17 +101,17 @@ def _table():
     # every group is optional, so a lookahead on the first character keeps the scan linear
     first |= set("本上这周星礼")
     cn_count = r"(?:[1-9][0-9]?|十[一二三四五六七八九]?|[二两三四五六七八九]十?[一二三四五六七八九]?)"
-    weekdays = _alt(data["weekdays"])
+    weekdays = alternation(data["weekdays"])
     pattern = re.compile(
         rf"(?=[{re.escape(''.join(sorted(first)))}])"
-        rf"(?:(?P<plan>[“\"]?(?:{_alt(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
+        rf"(?:(?P<plan>[“\"]?(?:{alternation(data['plan_periods'])})[”\"]?(?:期间|时期)?)"
         rf"|(?<![0-9{NUMERAL_CHARS}])(?P<years_back>{cn_count})年(?:来|间)"
         rf"|(?<![0-9月.])(?P<dom>[1-9]|[12][0-9]|3[01])[日号](?![内均线起以前后之])"
-        rf"|(?P<week>{_alt(data['week_prefixes'])})?(?:周|星期|礼拜)(?P<wd>{weekdays})(?![末刊报年])"
-        rf"|(?P<since_fixed>{_alt(data['since_starts'])})"
-        rf"|(?P<current>{_alt(data['current_words'])})"
-        rf"|(?P<until>{_alt(data['until_words'])})?(?P<to>{_alt(data['to_year_words'])})?"
-        rf"(?:{year_prefix})?(?P<part1>{part})?(?P<since>{_alt(data['since_words'])})?)"
+        rf"|(?P<week>{alternation(data['week_prefixes'])})?(?:周|星期|礼拜)(?P<wd>{weekdays})(?![末刊报年])"
+        rf"|(?P<since_fixed>{alternation(data['since_starts'])})"
+        rf"|(?P<current>{alternation(data['current_words'])})"
+        rf"|(?P<until>{alternation(data['until_words'])})?(?P<to>{alternation(data['to_year_words'])})?"
+        rf"(?:{year_prefix})?(?P<part1>{part})?(?P<since>{alternation(data['since_words'])})?)"
     )
     return data, parts, pattern
 

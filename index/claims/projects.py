@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
 from index.claims.works import COUNT_AFTER, descriptor_end, is_section_of, name_start, valid_name, work_names
+from index.text import alternation
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -30,22 +31,19 @@ MAX_NAME = 40
 NUMERAL = "0-9０-９.零〇一二两三四五六七八九十百千万亿"
 
 
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
 
 @functools.cache
 def _tables():
     data = lexicon.load_json("project_names.json")
     suffixes = sorted(set(data["suffixes"]), key=len, reverse=True)
     phases = data["phases"]
-    suffix_re = re.compile(rf"(?:{_alt(suffixes)})(?:(?:{_alt(phases)})?(?:{_alt(suffixes)}))*")
-    phase_re = re.compile(_alt(phases))
+    suffix_re = re.compile(rf"(?:{alternation(suffixes)})(?:(?:{alternation(phases)})?(?:{alternation(suffixes)}))*")
+    phase_re = re.compile(alternation(phases))
     boundaries = tuple(sorted(set(data["left_boundaries"]) | set(data["breakers"]), key=len, reverse=True))
-    generic_re = re.compile(rf"(?:{_alt(data['generic'] + data['suffixes'] + phases)}|[{NUMERAL}]|[个项家条批亿万元以上下级])+")
-    status_re = re.compile(rf"(?:{_alt(data['status_generic'])}|[{NUMERAL}]|[个项家条批亿万元以上下])+")
+    generic_re = re.compile(rf"(?:{alternation(data['generic'] + data['suffixes'] + phases)}|[{NUMERAL}]|[个项家条批亿万元以上下级])+")
+    status_re = re.compile(rf"(?:{alternation(data['status_generic'])}|[{NUMERAL}]|[个项家条批亿万元以上下])+")
     invest_re = re.compile(rf"(?:总投资|投资|计划投资)(?:额)?(?:约|达|为|超|近)?[{NUMERAL}]+(?:余|多)?(?:万|亿)?元(?:以上|左右)?的")
-    list_end_re = re.compile(rf"等(?:[^，。；、,;]{{0,14}}?)(?:{_alt(['项目', '工程'])})")
+    list_end_re = re.compile(rf"等(?:[^，。；、,;]{{0,14}}?)(?:{alternation(['项目', '工程'])})")
     batch_start_re = re.compile(rf"^(?:[{NUMERAL}]+(?:余|多)?[个项家条批座处]|全省|全市|全县|全区|各|多|一批|这些|此类|上述)")
     count_inside_re = re.compile(rf"[{NUMERAL}]+(?:余|多)?[个项家批](?![{NUMERAL}])")
     threshold_re = re.compile(r"以上|以下|及以上|亿元|万元")
@@ -59,7 +57,7 @@ def _tables():
                 invest_re=invest_re, status_re=status_re, list_end_re=list_end_re, batch_start_re=batch_start_re,
                 count_inside_re=count_inside_re, threshold_re=threshold_re, list_verbs=list_verbs,
                 phases=tuple(phases), weak=weak, single_verbs=set(data["single_verbs"]),
-                company=re.compile(_alt(data["company_markers"])),
+                company=re.compile(alternation(data["company_markers"])),
                 region_only=re.compile(r"[\u4e00-\u9fff]{1,4}?(?:省|市|县|区|镇|乡)(?:委|政府)?"))
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index import lexicon
-from index.claims.context import HAN, alt
+from index.claims.context import HAN
+from index.text import alternation
 
 if TYPE_CHECKING:
     from index.claims.context import ParagraphContext
@@ -22,17 +23,17 @@ if TYPE_CHECKING:
 @functools.cache
 def _speech():
     d = lexicon.load_json("speech.json")
-    verbs = alt(d["verbs"])
+    verbs = alternation(d["verbs"])
     return dict(
         verb_end_re=re.compile(rf"(?:{verbs})(?:道)?[，,：:]?\s*$"),
         verb_after_re=re.compile(rf"(?:{verbs})(?:道)?(?=[。，,：:！!]|$)"),
         indirect_re=re.compile(rf"(?:{verbs})[，,：:](?!\s*[“\"「])"),
-        title_re=re.compile(alt(d["titles"])),
-        adverbial_re=re.compile(rf"(?:{alt(d['adverbial_tail'])})+$"),
-        takeover_re=re.compile(alt(d["takeovers"])),
+        title_re=re.compile(alternation(d["titles"])),
+        adverbial_re=re.compile(rf"(?:{alternation(d['adverbial_tail'])})+$"),
+        takeover_re=re.compile(alternation(d["takeovers"])),
         not_persons=frozenset(d["not_persons"]),
         org_suffixes=tuple(d.get("org_suffixes", ())),
-        forecast_re=re.compile(rf"(?:{alt(d.get('forecast_verbs', ()))})[，,：:](?!\s*[“\"「])"),
+        forecast_re=re.compile(rf"(?:{alternation(d.get('forecast_verbs', ()))})[，,：:](?!\s*[“\"「])"),
         pronouns=frozenset(d.get("pronouns", ())),
     )
 

@@ -18,7 +18,7 @@ import functools
 import re
 
 from index import lexicon
-from index.claims.context import alt as _alt
+from index.text import alternation
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 DIGITS_RE = re.compile(r"[0-9０-９]")
@@ -31,29 +31,29 @@ COUNTED_RE = re.compile(r"[一二两三四五六七八九十百千万]+[个座�
 @functools.cache
 def _works():
     d = lexicon.load_json("work_types.json")
-    types = _alt(d["types"])
+    types = alternation(d["types"])
     span = r"[\u4e00-\u9fff]{2,5}"
     section = rf"(?:{span}(?:至|到|—|-){span}|[\u4e00-\u9fff]{{2,4}})段"
     return dict(
-        type_re=re.compile(rf"(?:{types})+(?:{_alt(d['type_tails'])})?"),
+        type_re=re.compile(rf"(?:{types})+(?:{alternation(d['type_tails'])})?"),
         route_re=re.compile(rf"(?P<a>[\u4e00-\u9fff]{{2,4}})(?:至|到)(?P<b>[\u4e00-\u9fff]{{2,4}}?)的?(?P<t>{types})"),
         section_re=re.compile(section),
         lone_section_re=re.compile(r"(?:^|(?<=[，。、；：,;:\s])|(?<=此次)|(?<=其中))([\u4e00-\u9fff]{2})段"),
-        quoted_re=re.compile(rf"[“\"]([^“”\"]{{3,24}}(?:{_alt(d['quoted_types'])}))[”\"]"),
+        quoted_re=re.compile(rf"[“\"]([^“”\"]{{3,24}}(?:{alternation(d['quoted_types'])}))[”\"]"),
         generic=frozenset(d["generic_heads"]),
         regions=frozenset(d["region_heads"]),
         section_stop=tuple(d["section_stop"]),
         head_stops=tuple(sorted(d["head_stops"], key=len, reverse=True)),
-        not_inside=re.compile(_alt(d["not_inside"])),
+        not_inside=re.compile(alternation(d["not_inside"])),
         descriptor=re.compile("^(?:" + "|".join(d["descriptors"]) + ")"),
         not_before={k: tuple(v) for k, v in d["type_not_before"].items()},
-        anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{_alt(d['anaphor_openers'])})?(?:{_alt(d['anaphors'])})(?![数个量库])"),
+        anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{alternation(d['anaphor_openers'])})?(?:{alternation(d['anaphors'])})(?![数个量库])"),
         any_type=re.compile(types),
-        blockers=re.compile(_alt(d["name_blockers"])),
+        blockers=re.compile(alternation(d["name_blockers"])),
         name_verbs=frozenset(d["name_verbs"]),
         leading_flags=frozenset(d["leading_flags"]),
         cut_flags=frozenset(d["cut_flags"]),
-        events=re.compile(_alt(d["event_words"])),
+        events=re.compile(alternation(d["event_words"])),
         cut_words=tuple(d["cut_words"]),
         cut_leading=tuple(d["cut_words_leading"]),
         time_prefix=re.compile(d["time_prefixes"]),
