@@ -54,5 +54,10 @@ class DatabaseUnavailable(NewsclaimsError, RuntimeError):
     status = 503
 
 
+class TransactionAborted(DatabaseUnavailable):
+    """The server ended a transaction to resolve a deadlock or a serialization conflict with
+    another one; nothing of it was kept and running it again may succeed."""
+
+
 class LexiconError(NewsclaimsError, ValueError):
     """A data file under index/data is missing or malformed (a deployment error, not the caller's)."""

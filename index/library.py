@@ -26,7 +26,7 @@ from index.store import registry
 from index.fulltext import indexer
 from index.claims import metrics
 from index.claims.extract import extract_claims
-from index.errors import DatabaseUnavailable, EmptyArticle, InvalidId
+from index.errors import EmptyArticle, InvalidId, TransactionAborted
 from index.locking import write_lock
 from index.models import Article, Claim, Paragraph, Quantity
 from index.fulltext.facets import FACETS
@@ -326,8 +326,8 @@ class Library:
         for attempt in range(attempts):
             try:
                 return self._rebuild_layers()
-            except DatabaseUnavailable as err:
-                if "deadlock" not in str(err) or attempt == attempts - 1:
+            except TransactionAborted:
+                if attempt == attempts - 1:
                     raise
         return 0
 

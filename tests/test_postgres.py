@@ -13,7 +13,7 @@ import index.ingest as ingest_module
 import index.store.database as database
 from helpers import AUTH, ContractClient, make_app
 from index.cli.commands import main
-from index.errors import DatabaseUnavailable, SchemaError
+from index.errors import DatabaseUnavailable, SchemaError, TransactionAborted
 from index.ingest import ingest_records
 from index.library import Library
 from index.store import backends
@@ -209,6 +209,33 @@ def test_a_write_waiting_for_another_nodes_transaction_is_busy_then_503(postgres
         response = app.test_client().post("/articles", json={"id": "a", "text": TEXT.format(n=1)}, headers=AUTH)
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert a.store.article_count() == 0
+
+
+def test_a_deadlock_is_a_transaction_aborted_error_and_nothing_of_it_is_kept(postgres_url):
+    first, second = (backends.connect(postgres_url, lock_timeout=5) for _ in range(2))
+    first.execute("CREATE TABLE IF NOT EXISTS deadlock_probe (k int PRIMARY KEY, v int)")
+    first.execute("INSERT INTO deadlock_probe VALUES (1, 0), (2, 0) ON CONFLICT DO NOTHING")
+    outcomes, both_hold_one = [], threading.Barrier(2)
+
+    def update(connection, order):
+        try:
+            with connection._transaction():
+                connection.execute("UPDATE deadlock_probe SET v = v + 1 WHERE k = ?", (order[0],))
+                both_hold_one.wait()
+                connection.execute("UPDATE deadlock_probe SET v = v + 1 WHERE k = ?", (order[1],))
+            outcomes.append("committed")
+        except TransactionAborted as err:
+            outcomes.append(err)
+
+    threads = [threading.Thread(target=update, args=(first, (1, 2))),
+               threading.Thread(target=update, args=(second, (2, 1)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2 and outcomes.count("committed") == 1
+    assert isinstance(next(o for o in outcomes if o != "committed"), DatabaseUnavailable)     # still a 503
+    assert first.execute("SELECT sum(v) FROM deadlock_probe").fetchone()[0] == 2
 
 
 # -- two gunicorn nodes ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import Busy, DatabaseUnavailable
+from index.errors import Busy, DatabaseUnavailable, TransactionAborted
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 INSTR = re.compile(r"\binstr\(", re.I)
@@ -159,6 +159,9 @@ class PostgresConnection:
         self.url = url
         self.lock_timeout = lock_timeout
         self._busy = psycopg.errors.LockNotAvailable       # waited lock_timeout for the writers' lock
+        # SQLSTATE class 40 (psycopg gives DeadlockDetected no common base with the others)
+        self._aborted = (psycopg.errors.TransactionRollback, psycopg.errors.SerializationFailure,
+                         psycopg.errors.DeadlockDetected)
         self._lost = (psycopg.OperationalError, psycopg.InterfaceError)
         self._sql: dict[str, str] = {}
         self._pid = os.getpid()
@@ -184,6 +187,8 @@ class PostgresConnection:
             return self.raw.execute(self._translate(sql), params or None)
         except self._busy as err:
             raise Busy(self.lock_timeout) from err
+        except self._aborted as err:
+            raise TransactionAborted(f"the database ended the transaction: {_first_line(err)}") from err
         except self._lost as err:
             raise DatabaseUnavailable(f"the database connection failed: {_first_line(err)}") from err
 
@@ -196,6 +201,8 @@ class PostgresConnection:
                 cursor.executemany(self._translate(sql), rows)
         except self._busy as err:
             raise Busy(self.lock_timeout) from err
+        except self._aborted as err:
+            raise TransactionAborted(f"the database ended the transaction: {_first_line(err)}") from err
         except self._lost as err:
             raise DatabaseUnavailable(f"the database connection failed: {_first_line(err)}") from err
 
