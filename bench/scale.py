@@ -6,7 +6,7 @@ For each size k it writes a corpus of k copies of the shared corpus's records (c
 copy c > 0 with ids `ID-xc` and each record's date moved by a random number of days within two
 years, seeded), so postings grow as more articles of the same kind would make them grow. Then:
 
-- ingest: `newsclaims ingest` into a fresh data folder under /tmp (the wall time, and the peak
+- ingest: `newsclaims ingest` into a fresh data folder under /tmp (the wall and CPU time, the peak
   memory the command reports for its largest process; the process tree's RSS sampled every
   0.5 s from /proc);
 - sizes: the Whoosh index folder and the database (the SQLite file, or the PostgreSQL schema's
@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -71,6 +72,12 @@ def rss_tree(root: int) -> int:
         except (FileNotFoundError, ProcessLookupError, IndexError):
             pass
     return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of finished child processes: comparable across loads, unlike wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def folder_size(path: Path) -> int:
@@ -127,7 +134,7 @@ def main():
             env.pop("NEWSCLAIMS_DATABASE_URL", None)
         load_before = os.getloadavg()[0]
         print(f"[{size}x] load {load_before:.2f}; ingesting", flush=True)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), children_cpu()
         process = subprocess.Popen([str(BIN / "newsclaims"), "ingest", "--data-dir", str(data), str(corpus)],
                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         peak_tree = 0
@@ -143,7 +150,7 @@ def main():
         out, err = process.communicate()
         done.set()
         sampler.join()
-        ingest_s = time.perf_counter() - started
+        ingest_s, ingest_cpu = time.perf_counter() - started, children_cpu() - cpu_before
         if process.returncode:
             raise SystemExit(f"ingest failed: {err[-2000:]}")
         largest = re.search(r"peak memory (\d+) MB", out)
@@ -180,7 +187,7 @@ def main():
                 os.killpg(server.pid, signal.SIGKILL)
         row = {
             "size": f"{size}x", "articles": out.split(" articles")[0].split()[-1],
-            "ingest": f"{ingest_s:.0f} s",
+            "ingest": f"{ingest_s:.0f} s wall, {ingest_cpu:.0f} s CPU",
             "peak memory": f"{largest.group(1) if largest else '?'} MB largest, {peak_tree / 1e6:.0f} MB tree",
             "index": f"{index_mb:.0f} MB", "database": f"{db_mb:.0f} MB",
             "ready": f"{ready:.2f} s",
