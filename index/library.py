@@ -293,11 +293,25 @@ class Library:
         metrics.assign(article, claims, project_key=registry.name_key)
         return article, claims, input_digest(text, meta)
 
+    def _write(self, commit):
+        """`commit()` (a database transaction), then the index brought up to it; both before
+        returning. With SQLite, this node's writer lock covers both: it is what orders the file's
+        writers. With PostgreSQL it covers only the index: the database orders writers itself (a
+        row lock on the generation counter), and a write queued there while holding the node's
+        lock would keep the followers from indexing what other nodes committed ahead of it."""
+        if not self.shared:
+            with write_lock(self.lock_path, self.write_timeout):
+                result = commit()
+                self._catch_up()
+            return result
+        result = commit()
+        with write_lock(self.lock_path, self.write_timeout):
+            self._catch_up()
+        return result
+
     def add_articles(self, prepared: list[tuple[Article, list, str]]) -> list[Ingested]:
         """Store prepared articles durably, then index them; both before returning."""
-        with write_lock(self.lock_path, self.write_timeout):
-            replaced = self.store.put_articles(prepared)
-            self._catch_up()
+        replaced = self._write(lambda: self.store.put_articles(prepared))
         return [Ingested(a.id, a.title, a.published.isoformat() if a.published else None, a.source, a.url,
                          a.body_count, len(claims), was)
                 for (a, claims, _), was in zip(prepared, replaced)]
@@ -306,11 +320,7 @@ class Library:
         return self.add_articles([self.prepare(text, **meta)])[0]
 
     def delete_article(self, article_id: str) -> bool:
-        with write_lock(self.lock_path, self.write_timeout):
-            gone = self.store.delete_article(article_id)
-            if gone:
-                self._catch_up()
-        return gone
+        return self._write(lambda: self.store.delete_article(article_id))
 
     def regroup(self) -> int:
         """Recompute metric keys, reprint groups and agreement groups of every stored article

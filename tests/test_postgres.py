@@ -117,6 +117,22 @@ def test_a_second_node_sees_writes_within_a_second(postgres_url, tmp_path):
         b.stop_following()
 
 
+def test_a_node_indexes_others_writes_while_its_own_write_queues_at_the_database(postgres_url, tmp_path):
+    a = Library(tmp_path / "a", database_url=postgres_url)
+    b = Library(tmp_path / "b", database_url=postgres_url, write_timeout=5)
+    holder = Library(tmp_path / "c", database_url=postgres_url)
+    a.add_article(TEXT.format(n=3), id="from-a")
+    queued = threading.Thread(target=b.add_article, args=(TEXT.format(n=4),), kwargs={"id": "from-b"})
+    with holder.store.transaction():                # a third node's write in progress
+        queued.start()
+        time.sleep(0.3)                             # B's write now waits for the database's row lock
+        assert queued.is_alive()
+        assert b.follow_once(timeout=0.5) == 1      # not Busy: B's lock guards only its index
+        assert b.search(PHRASE)["total"] == 1
+    queued.join()
+    assert b.search(PHRASE)["total"] == 2 and b.article("from-b") is not None
+
+
 def test_concurrent_writers_on_two_nodes_lose_nothing(postgres_url, tmp_path):
     nodes = [Library(tmp_path / name, database_url=postgres_url) for name in "ab"]
     failures = []
