@@ -10,6 +10,7 @@ shared database, `Follower` brings this node's index up to what other nodes wrot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -60,9 +61,23 @@ def valid_article_id(article_id: str) -> bool:
     return bool(ARTICLE_ID.fullmatch(article_id)) and ".." not in article_id
 
 
+@functools.cache
+def extraction_version() -> str:
+    """A fingerprint of the code and data that turn an input into paragraphs and claims."""
+    package = Path(__file__).parent
+    sources = [package / name for name in ("models.py", "text.py", "lexicon.py")]
+    for stage in ("articles", "claims", "data"):
+        sources += (package / stage).rglob("*")
+    digest = hashlib.sha256()
+    for path in sorted(p for p in sources if p.is_file() and p.suffix != ".pyc"):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def input_digest(text: str, meta: dict) -> str:
-    """Fingerprint of what was posted, so re-ingesting the same input can be skipped."""
-    payload = [text] + [str(meta.get(k) or "") for k in ("title", "published", "source", "url")]
+    """Fingerprint of what was posted and of the extraction that read it: the same input
+    ingested again is skipped, unless a newer version of newsclaims would read it otherwise."""
+    payload = [extraction_version(), text] + [str(meta.get(k) or "") for k in ("title", "published", "source", "url")]
     if meta.get("format") == "html":
         payload.append("html")            # the same string read as a web page is another input
     return hashlib.sha256("\x1f".join(payload).encode("utf-8")).hexdigest()

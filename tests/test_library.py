@@ -179,3 +179,19 @@ def test_an_ingest_worker_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="exit code 9"):
         ingest.ingest_records(library, records, procs=2)
     assert time.monotonic() - started < 30
+
+
+def test_the_same_input_is_skipped_unless_another_version_would_extract_it(tmp_path, monkeypatch):
+    import index.library as library_module
+    from index.ingest import ingest_records
+
+    records = [{"id": f"v{n}", "text": TEXT.format(n=n + 1)} for n in range(3)]
+    library = Library(tmp_path / "data")
+    assert ingest_records(library, records, procs=1).done == 3
+    assert ingest_records(library, records, procs=1).skipped == 3
+    generation = library.store.generation()
+    monkeypatch.setattr(library_module, "extraction_version", lambda: "a-newer-release")
+    again = ingest_records(library, records, procs=1)
+    assert again.skipped == 0 and again.done == 3                 # read again by the new rules
+    assert library.store.generation() == generation + 3
+    assert ingest_records(library, records, procs=1).skipped == 3
