@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 from index import lexicon
+from index.claims.projects import find_project_names
+from index.text import abbreviates
 
 MIN_NAME = 3                 # characters a static metric's scope needs to name one thing (渝昆高铁)
 POINTING = "该本此其这一占"    # a scope starting so points back, counts or names the whole: 该段, 一条, 占GDP
@@ -34,6 +36,7 @@ DATE = re.compile(
     r"|\d{1,2}日|上月|本月|当月|上年|本年")
 ESTIMATE_MODALITIES = frozenset({"forecast", "plan", "target"})
 PAGE_LABEL = re.compile(r"^\d{1,2}版[^-－]{0,12}[-－]")     # 03版综合新闻 - : a newspaper page's label
+HOLIDAY_DAYS = 45            # a period this short (春运: 40 days) naming a holiday is the holiday's
 CLIPPED_METRIC = 12          # the extractor keeps at most this many characters of a metric
 
 
@@ -94,6 +97,7 @@ def taxonomy() -> dict:
         "place": re.compile("|".join(map(re.escape, sorted(data["places"], key=len, reverse=True)))
                             + "|[\u4e00-\u9fff]{2,}(?:" + "|".join(map(re.escape, data["place_suffixes"])) + ")"),
         "revision": tuple(data["revision_cues"]),
+        "new_year_seasons": frozenset(data["new_year_seasons"]),
     }
 
 
@@ -211,18 +215,27 @@ def place_before(text: str, start: int) -> str | None:
 
 def comparison_key(claim, published, project_key, season: str | None = None, daily: bool = False,
                    place: str | None = None, national: bool = False, basis: str = "",
-                   cumulative: bool = False) -> str | None:
+                   cumulative: bool = False, named: str | None = None) -> str | None:
     """The quantity `claim` reports, as a key equal for comparable claims of any article, or None:
-    metric key, what it is about (project, else scope, else the national figure of a specific
-    metric), period, estimate or reported, canonical unit. A static metric ignores dates; any
-    other takes the claim's period, else the article's publication day (a cumulative count on
-    another day is another quantity)."""
+    metric key, period, estimate or reported, canonical unit, then what it is about (a name:
+    project or the thing the clause names; else scope; else the national figure of a specific
+    metric), so that keys differing only in what they are about sort together (agreement links
+    shortened names across them). A static metric ignores dates; a holiday's figure takes the
+    holiday of its year; any other takes the claim's period, else the article's publication day
+    (a cumulative count on another day is another quantity). `named`: the project the
+    paragraph names before the figure, for a fixed attribute the extractor gave no project
+    that its paragraph writes (a roundup item under a heading)."""
     metric_ = metric(claim.metric_key)
     if metric_ is None or daily:
         return None
-    static = metric_.temporal == "static" or (metric_.temporal == "attribute" and bool(claim.project))
+    project = named or claim.project
+    static = metric_.temporal == "static" or (metric_.temporal == "attribute" and bool(project))
     if static:
         period = "static"
+    elif season and (not claim.period or _whole_year(claim.period) or _holiday_span(claim.period)):
+        period = _season_period(claim, published, season)
+        if period is None:
+            return None
     elif claim.period:
         period = f"{claim.period[0].isoformat()}/{claim.period[1].isoformat()}"
         if published and claim.period[1] > published and claim.release != "estimate":
@@ -231,26 +244,55 @@ def comparison_key(claim, published, project_key, season: str | None = None, dai
         period = f"{published.isoformat()}/{published.isoformat()}"
     else:
         return None
-    if claim.project:
-        about = "p:" + (project_key(claim.project) or claim.project)
+    whole = _named_scope(claim.scope) if static else None
+    if project and whole and whole != project and abbreviates(whole, project):
+        project = whole          # 渝昆高铁全长 in a story about one of its bridges: the whole line
+    if project:
+        about = "n:" + (project_key(project) or project)
     elif claim.scope and not static:
         about = "s:" + (f"{place}/{claim.scope}" if place and place not in claim.scope else claim.scope)
     elif claim.scope and static:
-        if len(claim.scope) < MIN_NAME or claim.scope[0] in POINTING or taxonomy()["classes"].fullmatch(claim.scope):
+        if not whole:
             return None                       # 该段, 一条, 光缆线路: a pointer or a kind of thing, not a name
-        about = "s:" + claim.scope            # a line's length needs its name, not a place
+        about = "n:" + (project_key(whole) or whole)     # a line's length needs its name, not a place
     elif metric_.specific and not static and (place or national):
         about = "s:" + (f"{place}/" if place else "")
     else:
         return None
-    if not static and season and claim.period and _whole_year(claim.period):
-        period += "@" + season                # the extractor gave the year of a holiday's figure
     if basis:
         about += "~" + basis
     if cumulative and not claim.period and not season:
         about += "~all"                       # 累计 with no period of its own: since the beginning
     release = "-" if static else ("estimate" if claim.release == "estimate" else "reported")
-    return "|".join((metric_.key, about, period, release, canonical_unit(claim.quantity.unit)))
+    return "|".join((metric_.key, period, release, canonical_unit(claim.quantity.unit), about))
+
+
+def _named_scope(scope: str | None) -> str | None:
+    """The scope when it names one thing (渝昆高铁), None for a pointer or a kind of thing
+    (该段, 一条, 光缆线路)."""
+    if not scope or len(scope) < MIN_NAME or scope[0] in POINTING or taxonomy()["classes"].fullmatch(scope):
+        return None
+    return scope
+
+
+def _season_period(claim, published, season: str) -> str | None:
+    """A holiday's figure as `year@holiday`: the extractor gives the holiday's days, its year or
+    nothing (as of publication) to the same release; a reported figure also carries the day it
+    is as of (the holiday's last day given, else publication), so a running total is not the
+    final one."""
+    if claim.period:
+        year = claim.period[1].year
+        if not _whole_year(claim.period) and season in taxonomy()["new_year_seasons"] and claim.period[1].month == 12:
+            year += 1                          # 春运 from late December
+    elif published:
+        year = published.year + (published.month == 12 and season in taxonomy()["new_year_seasons"])
+    else:
+        return None
+    period = f"{year}@{season}"
+    if claim.release == "estimate":
+        return period
+    ends = [d for d in (claim.period[1] if claim.period and not _whole_year(claim.period) else None, published) if d]
+    return period + "#" + min(ends).isoformat() if ends else period
 
 
 def assign(article, claims: list, project_key=lambda name: name) -> None:
@@ -263,6 +305,7 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
     title = article.title or next((p.text for p in article.paragraphs if p.kind == "title"), "")
     lead = next((p.text for p in article.paragraphs if p.kind == "body"), "")
     title_place = place_before(title, len(title))
+    title_season = season_of(title, len(title), 0)     # a headline's holiday: the days a body figure gives
     # a national statistic without scope words is the national figure in a national story only
     national_story = t["national"].search(DATELINE.sub("", title + "\n" + lead)) is not None
     for claim in claims:
@@ -286,17 +329,37 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
         if reading is None:
             claim.comparison = None
             continue
+        named = None
+        if reading.metric.temporal in ("static", "attribute") and (not claim.project or claim.project not in text):
+            named = _named_before(text, q.start, claim.project)
         if t["respectively"].search(reading.clause) or (
                 claim.period and _whole_year(claim.period) and t["subyear"].search(DATELINE.sub("", text[sentence_start:q.start]))):
             claim.comparison = None     # one of a list read respectively; a period the extractor widened
             continue
         claim.comparison = comparison_key(
-            claim, article.published, project_key, season=season_of(text, q.start, sentence_start),
+            claim, article.published, project_key,
+            season=season_of(text, q.start, sentence_start) or (title_season if _holiday_span(claim.period) else None),
             daily=t["daily"].search(reading.clause) is not None or t["day"].search(text, sentence_start, q.start) is not None,
             place=None if claim.project else (place_before(text, q.start) or _place_subject(claim.subject) or title_place),
             cumulative=t["cumulative"].search(reading.clause) is not None,
             national=national_story or t["national"].search(DATELINE.sub("", text[:q.start])) is not None,
-            basis=reading.basis)
+            basis=reading.basis, named=named)
+
+
+def _holiday_span(period) -> bool:
+    return bool(period) and 0 < (period[1] - period[0]).days <= HOLIDAY_DAYS
+
+
+def _named_before(text: str, start: int, project: str | None) -> str | None:
+    """The last project the paragraph names before the figure, unless it is a short form of
+    the claim's project or the other way round."""
+    names = find_project_names(text[:start])
+    if not names:
+        return None
+    name = names[-1][2]
+    if project and (abbreviates(name, project) or abbreviates(project, name)):
+        return None
+    return name
 
 
 def _place_subject(subject: str | None) -> str | None:

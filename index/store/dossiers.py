@@ -144,10 +144,10 @@ def conflict_groups(db: sqlite3.Connection, offset: int = 0, limit: int | None =
 
 def describe_bucket(bucket: str) -> dict:
     """What a comparison key says: metric key, project or scope, period, estimate, unit."""
-    metric_key, about, period, release, unit = bucket.split("|")
+    metric_key, period, release, unit, about = bucket.split("|", 4)
     kind, _, name = about.partition(":")
     start, _, end = period.partition("/")
     return {"metric_key": metric_key,
-            "about": {"project": name if kind == "p" else None, "scope": name if kind == "s" else None},
+            "about": {"project": name if kind == "n" else None, "scope": name if kind == "s" else None},
             "period": {"start": start, "end": end} if period != "static" else None,
             "estimate": release == "estimate", "unit": unit}
