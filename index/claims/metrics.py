@@ -20,6 +20,7 @@ from index import lexicon
 from index.claims.projects import find_project_names
 from index.text import abbreviates
 
+NOT_A_NAME = "该本此其这一今昨明全各每我据记"    # how a sentence opens when it names nothing (今天, 我国, 据了解)
 MIN_NAME = 3                 # characters a static metric's scope needs to name one thing (渝昆高铁)
 POINTING = "该本此其这一占"    # a scope starting so points back, counts or names the whole: 该段, 一条, 占GDP
 DERIVED = ("growth", "share")  # figures about another figure: never the whole a 其中 part belongs to
@@ -98,6 +99,11 @@ def taxonomy() -> dict:
                             + "|[\u4e00-\u9fff]{2,}(?:" + "|".join(map(re.escape, data["place_suffixes"])) + ")"),
         "revision": tuple(data["revision_cues"]),
         "new_year_seasons": frozenset(data["new_year_seasons"]),
+        "name_tail": re.compile("(?:" + "|".join(map(re.escape, sorted(data["name_tails"], key=len, reverse=True))) + ")$"),
+        # a sentence opening with a name that ends in a kind of thing, up to its first pause
+        "opening_name": re.compile(r"(?:^|(?<=[。！？；]))([^，。！？；：、（）()“”《》的\s]{2,30}(?:"
+                                   + "|".join(map(re.escape, sorted(data["class_nouns"], key=len, reverse=True)))
+                                   + r"))(?=[（(，,]|[\u4e00-\u9fff])"),
     }
 
 
@@ -248,13 +254,13 @@ def comparison_key(claim, published, project_key, season: str | None = None, dai
     if project and whole and whole != project and abbreviates(whole, project):
         project = whole          # 渝昆高铁全长 in a story about one of its bridges: the whole line
     if project:
-        about = "n:" + (project_key(project) or project)
+        about = "n:" + _bare_name(project_key(project) or project)
     elif claim.scope and not static:
         about = "s:" + (f"{place}/{claim.scope}" if place and place not in claim.scope else claim.scope)
     elif claim.scope and static:
         if not whole:
             return None                       # 该段, 一条, 光缆线路: a pointer or a kind of thing, not a name
-        about = "n:" + (project_key(whole) or whole)     # a line's length needs its name, not a place
+        about = "n:" + _bare_name(project_key(whole) or whole)     # a line's length needs its name, not a place
     elif metric_.specific and not static and (place or national):
         about = "s:" + (f"{place}/" if place else "")
     else:
@@ -265,6 +271,13 @@ def comparison_key(claim, published, project_key, season: str | None = None, dai
         about += "~all"                       # 累计 with no period of its own: since the beginning
     release = "-" if static else ("estimate" if claim.release == "estimate" else "reported")
     return "|".join((metric_.key, period, release, canonical_unit(claim.quantity.unit), about))
+
+
+def _bare_name(name: str) -> str:
+    """A name without a generic tail (哈密至重庆±800千伏特高压直流输电线路 -> …直流输电), as the
+    registry's key drops 工程 and 项目."""
+    tail = taxonomy()["name_tail"].search(name)
+    return name[:tail.start()] if tail and tail.start() >= MIN_NAME else name
 
 
 def _named_scope(scope: str | None) -> str | None:
@@ -351,12 +364,19 @@ def _holiday_span(period) -> bool:
 
 
 def _named_before(text: str, start: int, project: str | None) -> str | None:
-    """The last project the paragraph names before the figure, unless it is a short form of
-    the claim's project or the other way round."""
+    """The last project the paragraph names before the figure, else the last thing a sentence
+    opens with whose name ends in a kind of thing (哈密至重庆±800千伏特高压直流输电线路（甘肃段）
+    成功跨越…，全长2290千米); None when it is a short form of the claim's project or the other
+    way round."""
     names = find_project_names(text[:start])
-    if not names:
-        return None
-    name = names[-1][2]
+    if names:
+        name = names[-1][2]
+    else:
+        opened = [m.group(1) for m in taxonomy()["opening_name"].finditer(text, 0, start)
+                  if m.group(1)[0] not in NOT_A_NAME]
+        if not opened:
+            return None
+        name = opened[-1]
     if project and (abbreviates(name, project) or abbreviates(project, name)):
         return None
     return name
