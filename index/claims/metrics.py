@@ -102,7 +102,7 @@ def taxonomy() -> dict:
         "name_tail": re.compile("(?:" + "|".join(map(re.escape, sorted(data["name_tails"], key=len, reverse=True))) + ")$"),
         # a sentence opening with a name that ends in a kind of thing, up to its first pause
         "opening_name": re.compile(r"(?:^|(?<=[。！？；]))([^，。！？；：、（）()“”《》的\s]{2,30}(?:"
-                                   + "|".join(map(re.escape, sorted(data["class_nouns"], key=len, reverse=True)))
+                                   + "|".join(map(re.escape, sorted(data["name_kinds"], key=len, reverse=True)))
                                    + r"))(?=[（(，,]|[\u4e00-\u9fff])"),
     }
 
@@ -343,8 +343,9 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
             claim.comparison = None
             continue
         named = None
-        if reading.metric.temporal in ("static", "attribute") and (not claim.project or claim.project not in text):
-            named = _named_before(text, q.start, claim.project)
+        if reading.metric.temporal in ("static", "attribute") and (not claim.project or claim.project not in text) \
+                and _no_subject(reading) and not BATCH.search(text, sentence_start, q.start):
+            named = _named_before(text, q.start, sentence_start, claim.project)
         if t["respectively"].search(reading.clause) or (
                 claim.period and _whole_year(claim.period) and t["subyear"].search(DATELINE.sub("", text[sentence_start:q.start]))):
             claim.comparison = None     # one of a list read respectively; a period the extractor widened
@@ -363,20 +364,39 @@ def _holiday_span(period) -> bool:
     return bool(period) and 0 < (period[1] - period[0]).days <= HOLIDAY_DAYS
 
 
-def _named_before(text: str, start: int, project: str | None) -> str | None:
-    """The last project the paragraph names before the figure, else the last thing a sentence
-    opens with whose name ends in a kind of thing (哈密至重庆±800千伏特高压直流输电线路（甘肃段）
-    成功跨越…，全长2290千米); None when it is a short form of the claim's project or the other
-    way round."""
+PREPOSITIONS = "向为给对从往在"
+BATCH = re.compile(r"[0-9一二三四五六七八九十百千两]+[多余]?[个项条批座家]")     # 108个重点项目，总投资…: a batch's total
+
+
+def _no_subject(reading: Reading) -> bool:
+    """Whether the figure's clause names nothing before its metric itself: no scope words, or
+    only a phrase opened by a preposition (每年可向华中地区输送清洁电能: where to, not what)."""
+    if not reading.scope:
+        return True
+    lead = QUOTE_MARKS.sub("", reading.clause[:reading.phrase_start])
+    lead = taxonomy()["noise_start"].sub("", lead)
+    return lead[:1] in PREPOSITIONS or reading.scope[0] in PREPOSITIONS
+
+
+def _named_before(text: str, start: int, sentence_start: int, project: str | None) -> str | None:
+    """What a fixed attribute with no subject in its clause is about: the name its sentence opens
+    with (南凭高铁连接…，全长约201公里), else the last project the paragraph names before it, else
+    the last name another sentence opens with (哈密至重庆±800千伏特高压直流输电线路（甘肃段）成功
+    跨越…); a name opened with is one ending in a kind of line or works (name_kinds). None when
+    it is a short form of the claim's project or the other way round."""
+    opened = [m.group(1) for m in taxonomy()["opening_name"].finditer(text, 0, start)
+              if m.group(1)[0] not in NOT_A_NAME and not BATCH.search(m.group(1))]
+    own = [m.group(1) for m in taxonomy()["opening_name"].finditer(text, sentence_start, start)
+           if m.start(1) == sentence_start and m.group(1) in opened]
     names = find_project_names(text[:start])
-    if names:
+    if own:
+        name = own[0]
+    elif names:
         name = names[-1][2]
-    else:
-        opened = [m.group(1) for m in taxonomy()["opening_name"].finditer(text, 0, start)
-                  if m.group(1)[0] not in NOT_A_NAME]
-        if not opened:
-            return None
+    elif opened:
         name = opened[-1]
+    else:
+        return None
     if project and (abbreviates(name, project) or abbreviates(project, name)):
         return None
     return name
