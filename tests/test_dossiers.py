@@ -419,6 +419,9 @@ def test_a_shortened_scope_agrees_but_never_conflicts(wordings):
 def test_a_holidays_figure_is_one_quantity_however_its_days_are_given(wordings):
     days, named = claim(wordings, "holiday-days", "6.1亿人次"), claim(wordings, "holiday-named", "6.1亿人次")
     assert days["agreement"] == named["agreement"] and days["agreement"]["status"] == "agree"
+    group = wordings.group(days["agreement"]["group"])
+    assert group["season"] == "元旦" and group["period"] == {"start": "2026-01-01", "end": "2026-12-31"}
+    assert group["estimate"] is True
 
 
 def test_linked_groups_do_not_depend_on_ingest_order(wordings, tmp_path):
