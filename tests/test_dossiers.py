@@ -432,3 +432,34 @@ def test_linked_groups_do_not_depend_on_ingest_order(wordings, tmp_path):
     def groups(lib):
         return {c["id"]: c["agreement"] for a in WORDINGS for c in lib.claims_of_article(a)}
     assert groups(reverse) == groups(wordings)
+
+
+def test_intervals_of_bounds_and_more_than():
+    from decimal import Decimal as Dec
+
+    from index.models import Claim
+    from index.claims.quantities import find_quantities
+    from index.store import agreement
+
+    def span(text):
+        [q] = find_quantities(text)
+        return agreement.interval(Claim(quantity=q, paragraph=0, sentence=text))
+
+    assert span("全长600多公里") == (Dec(600), Dec(700))          # 600多: anywhere short of 700
+    assert span("全长665公里")[0] < Dec(700)
+    assert span("超670亿立方米") == (Dec("6.7e10"), Dec("6.8e10"))
+    low, high = span("约700公里")
+    assert low <= 699 <= high
+
+
+def test_a_static_figure_and_a_projection_never_conflict():
+    from decimal import Decimal as Dec
+
+    from index.store import agreement
+
+    key = "power_transmission|static|-|千瓦时|n:某某送某某"
+    reported = agreement._Member("a-c0", "a", Dec("3.6e10"), Dec("3.7e10"), False)
+    planned = agreement._Member("b-c0", "b", Dec("4e10"), Dec("4e10"), False, estimate=True)
+    assert "conflict" not in [status for _, status, _ in agreement._groups(key, [reported, planned])]
+    both_reported = [reported, agreement._Member("b-c0", "b", Dec("4e10"), Dec("4e10"), False)]
+    assert [status for _, status, _ in agreement._groups(key, both_reported)] == ["conflict"]

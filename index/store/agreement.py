@@ -1,24 +1,32 @@
 """Agreement: claims of different stories that report the same quantity, and whether they agree.
 
 Each claim with a canonical metric has a comparison key, its *bucket*
-(index.claims.metrics.comparison_key): metric key, what it is about (its project, else its
-scope words; a metric that names one statistic by itself, such as 互联网普及率, may have no
-scope: the national figure), its period (a static metric ignores dates; a claim without a
-period is taken as of the article's publication: a cumulative count on another day is another
-quantity, never a conflict), whether it is an estimate, and its unit.
+(index.claims.metrics.comparison_key): metric key, period (a static metric ignores dates; a
+holiday's figure is `year@holiday`; a claim without a period is taken as of the article's
+publication: a cumulative count on another day is another quantity, never a conflict), whether
+it is an estimate, its unit, and last what it is about (a name: its project or the thing its
+clause names; else its scope words; a metric that names one statistic by itself, such as
+互联网普及率, may have no scope: the national figure). The buckets that differ only in what they
+are about form a *family*, and sort together.
 
 Inside a bucket, each claim allows an interval of values: the number as written, give or take
 half a unit of its last digit (6.3万亿 covers 6.30万亿; 1.43万亿 covers 14298亿), widened by a hedge
-(约700 covers 699, 近7亿 covers 6.97亿) or a bound (超670亿 is [670亿, 680亿]). Claims whose
-intervals overlap agree. A bucket whose claims fall apart in values is one group with status
-`conflict` when they come from at least two stories (reprints are one story), none is an
-estimate (预计, 初步统计: a later final figure revises it) and none reports a revision (修正后);
-and their values lie within MAX_SPREAD of each other (2.6万 against 2.71万: one quantity
+(约700 covers 699, 近7亿 covers 6.97亿) or a bound (超670亿 is [670亿, 680亿]; 600多 is [600, 700]).
+Claims whose intervals overlap agree. A bucket whose claims fall apart in values is one group
+with status `conflict` when they come from at least two stories (reprints are one story), none
+is an estimate (预计, 初步统计: a later final figure revises it) and none reports a revision
+(修正后); and their values lie within MAX_SPREAD of each other (2.6万 against 2.71万: one quantity
 misreported; 43.85万亿 against 3.16万亿: a country and one city, scopes the words did not tell
 apart); otherwise each cluster of agreeing values is its own group. A group of one story is
 `single`.
 
-Groups are recomputed for the buckets an ingest, replacement or deletion touches, in the same
+Then, inside a family, groups that are not in conflict join when what they are about is one
+name shortened (文化企业 in 规模以上文化及相关产业企业; 金上到湖北… in 金沙江上游送湖北…, connectors
+left out) and their values overlap: the same figure under two wordings agrees. Linking never
+makes a conflict (a conflict needs the same words), and rates (%) are never linked: a growth of
+5.1% under two scopes is as often two quantities as one.
+
+Groups are recomputed for the families an ingest, replacement or deletion touches, in the same
 transaction, so they never depend on the order articles arrived in.
 """
 from __future__ import annotations
@@ -74,14 +82,20 @@ def _precision(raw: str, value: Decimal, approx: bool, bound: str) -> Decimal:
     return max(last_significant / 2, last_digit) if approx else last_significant
 
 
+MORE = re.compile(r"\d[多余]")      # 600多公里, 3万余人: at least the number, short of the next step
+
+
 def interval(claim) -> tuple[Decimal, Decimal]:
     q = claim.quantity
-    slack = _precision(q.raw, q.value if not q.range else q.range[0], q.approx, q.bound)
+    approx, bound = q.approx, q.bound
+    if bound == "exact" and not q.range and MORE.search(q.raw):
+        approx, bound = False, "at_least"
+    slack = _precision(q.raw, q.value if not q.range else q.range[0], approx, bound)
     if q.range:
         return q.range[0] - slack, q.range[1] + slack
-    if q.bound == "at_least":
+    if bound == "at_least":
         return q.value, q.value + slack
-    if q.bound == "at_most":
+    if bound == "at_most":
         return q.value - slack, q.value
     return q.value - slack, q.value + slack
 
@@ -123,6 +137,7 @@ class _Member:
     low: Decimal
     high: Decimal
     revision: bool
+    estimate: bool = False
 
 
 def _clusters(members: list[_Member]) -> list[list[_Member]]:
@@ -159,7 +174,8 @@ def refresh(db: sqlite3.Connection, buckets) -> None:
         by_family: dict[str, dict[str, list[_Member]]] = {}
         for claim_id, article_id, key, low, high, release in rows:
             by_family.setdefault(family(key), {}).setdefault(key, []).append(
-                _Member(claim_id, story.get(article_id, article_id), Decimal(low), Decimal(high), release == "revision"))
+                _Member(claim_id, story.get(article_id, article_id), Decimal(low), Decimal(high), release == "revision",
+                        release == "estimate"))
         updates = []
         for fam, by_bucket in by_family.items():
             groups = [(key, *g) for key, members in sorted(by_bucket.items()) for g in _groups(key, members)]
@@ -260,7 +276,8 @@ def _groups(key: str, members: list[_Member]):
         yield group_id(key), ("agree" if len(stories) > 1 else "single"), members
         return
     estimate = key.split("|")[2] == "estimate"
-    if len(stories) > 1 and not estimate and not any(m.revision for m in members) and _close(clusters):
+    # a static metric's key holds estimates and reports alike (将达400亿 against 超360亿): never a conflict
+    if len(stories) > 1 and not estimate and not any(m.revision or m.estimate for m in members) and _close(clusters):
         yield group_id(key), "conflict", members
         return
     for cluster in clusters:
