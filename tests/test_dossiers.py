@@ -129,6 +129,7 @@ def test_holidays_days_places_and_bases_tell_quantities_apart():
     assert inner_mongolia.endswith("|s:内蒙古/")                               # not the national figure
     assert comparisons("今年前两个月，我国货物进出口总额突破6万亿元。", D(2023, 3, 25))["突破6万亿元"] is None
     assert comparisons("工业企业采购机械设备类金额同比分别增长9.8%和7.3%。")["9.8%"] is None
+    assert comparisons("2025年，规模以上工业增加值、服务业增加值同比增长6.5%、5.3%。")["6.5%"] is None   # no 分别
     assert comparisons("新华社北京2月24日电 2025年，全国粮食产量达14298亿斤。")["14298亿斤"]   # a dateline is no place
     yoy = comparisons("2025年，社会消费品零售总额同比增长3.7%。")["3.7%"]
     mom = comparisons("2025年，社会消费品零售总额环比增长3.7%。")["3.7%"]

@@ -321,6 +321,7 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
     title_season = season_of(title, len(title), 0)     # a headline's holiday: the days a body figure gives
     # a national statistic without scope words is the national figure in a national story only
     national_story = t["national"].search(DATELINE.sub("", title + "\n" + lead)) is not None
+    listed = _value_lists(claims, texts)
     for claim in claims:
         text = texts.get(claim.paragraph)
         if text is None:
@@ -346,9 +347,9 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
         if reading.metric.temporal in ("static", "attribute") and (not claim.project or claim.project not in text) \
                 and _no_subject(reading) and not BATCH.search(text, sentence_start, q.start):
             named = _named_before(text, q.start, sentence_start, claim.project)
-        if t["respectively"].search(reading.clause) or (
+        if t["respectively"].search(reading.clause) or id(claim) in listed or (
                 claim.period and _whole_year(claim.period) and t["subyear"].search(DATELINE.sub("", text[sentence_start:q.start]))):
-            claim.comparison = None     # one of a list read respectively; a period the extractor widened
+            claim.comparison = None     # one of a list read respectively (分别, or 6.5%、5.3%); a period the extractor widened
             continue
         claim.comparison = comparison_key(
             claim, article.published, project_key,
@@ -358,6 +359,19 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
             cumulative=t["cumulative"].search(reading.clause) is not None,
             national=national_story or t["national"].search(DATELINE.sub("", text[:q.start])) is not None,
             basis=reading.basis, named=named)
+
+
+def _value_lists(claims, texts) -> set[int]:
+    """The claims written as a list of values (工业增加值、服务业增加值同比增长6.5%、5.3%): each is
+    one of several things read respectively, even with no 分别."""
+    out = set()
+    ordered = sorted(claims, key=lambda c: (c.paragraph, c.quantity.start))
+    for a, b in zip(ordered, ordered[1:]):
+        text = texts.get(a.paragraph)
+        if text is not None and a.paragraph == b.paragraph and b.quantity.start == a.quantity.end + 1 \
+                and text[a.quantity.end] in "、和与及":
+            out |= {id(a), id(b)}
+    return out
 
 
 def _holiday_span(period) -> bool:
