@@ -362,14 +362,15 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
 
 
 def _value_lists(claims, texts) -> set[int]:
-    """The claims written as a list of values (工业增加值、服务业增加值同比增长6.5%、5.3%): each is
-    one of several things read respectively, even with no 分别."""
+    """The claims written as a list of values in one unit (工业增加值、服务业增加值同比增长6.5%、5.3%):
+    each is one of several things read respectively, even with no 分别 (2.71万个、499万户 is one
+    thing counted two ways)."""
     out = set()
     ordered = sorted(claims, key=lambda c: (c.paragraph, c.quantity.start))
     for a, b in zip(ordered, ordered[1:]):
         text = texts.get(a.paragraph)
         if text is not None and a.paragraph == b.paragraph and b.quantity.start == a.quantity.end + 1 \
-                and text[a.quantity.end] in "、和与及":
+                and text[a.quantity.end] in "、和与及" and a.quantity.unit == b.quantity.unit:
             out |= {id(a), id(b)}
     return out
 
