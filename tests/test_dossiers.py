@@ -464,3 +464,15 @@ def test_a_static_figure_and_a_projection_never_conflict():
     assert "conflict" not in [status for _, status, _ in agreement._groups(key, [reported, planned])]
     both_reported = [reported, agreement._Member("b-c0", "b", Dec("4e10"), Dec("4e10"), False)]
     assert [status for _, status, _ in agreement._groups(key, both_reported)] == ["conflict"]
+
+
+def test_a_headline_figure_takes_the_period_of_the_body_figure_it_restates():
+    library = Library.__new__(Library)
+    _, claims, _ = Library.prepare(library, "国家统计局数据显示，2025年，全国规模以上体育及相关产业企业实现营业收入81234亿元。",
+                                   id="t", title="体育企业营收超8万亿元", published=D(2026, 1, 30))
+    headline, body = (next(c for c in claims if c.quantity.raw == raw) for raw in ("超8万亿元", "81234亿元"))
+    assert headline.period is None                                   # the claim keeps what the text says
+    assert headline.comparison.split("|")[1] == body.comparison.split("|")[1] == "2025-01-01/2025-12-31"
+    _, alone, _ = Library.prepare(library, "国家统计局数据显示，全国规模以上体育及相关产业企业实现营业收入81234亿元。",
+                                  id="t", title="体育企业营收超9万亿元", published=D(2026, 1, 30))
+    assert next(c for c in alone if c.quantity.raw == "超9万亿元").comparison.split("|")[1] == "2026-01-30/2026-01-30"

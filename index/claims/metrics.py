@@ -12,9 +12,11 @@ on every claim, and repairs a `metric` the extractor cut mid-word.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from index import lexicon
 from index.claims.projects import find_project_names
@@ -322,6 +324,7 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
     # a national statistic without scope words is the national figure in a national story only
     national_story = t["national"].search(DATELINE.sub("", title + "\n" + lead)) is not None
     listed = _value_lists(claims, texts)
+    context: dict[int, dict] = {}        # per claim, what its comparison key was computed with
     for claim in claims:
         text = texts.get(claim.paragraph)
         if text is None:
@@ -351,14 +354,34 @@ def assign(article, claims: list, project_key=lambda name: name) -> None:
                 claim.period and _whole_year(claim.period) and t["subyear"].search(DATELINE.sub("", text[sentence_start:q.start]))):
             claim.comparison = None     # one of a list read respectively (分别, or 6.5%、5.3%); a period the extractor widened
             continue
-        claim.comparison = comparison_key(
-            claim, article.published, project_key,
+        context[id(claim)] = dict(
             season=season_of(text, q.start, sentence_start) or (title_season if _holiday_span(claim.period) else None),
             daily=t["daily"].search(reading.clause) is not None or t["day"].search(text, sentence_start, q.start) is not None,
             place=None if claim.project else (place_before(text, q.start) or _place_subject(claim.subject) or title_place),
             cumulative=t["cumulative"].search(reading.clause) is not None,
             national=national_story or t["national"].search(DATELINE.sub("", text[:q.start])) is not None,
             basis=reading.basis, named=named)
+        claim.comparison = comparison_key(claim, article.published, project_key, **context[id(claim)])
+    # a headline's figure without a period restates the body's: 文化企业营收超15万亿元 over
+    # 2025年…实现营业收入152135亿元 is the year's figure, not one as of the day of publication
+    kinds = {p.index: p.kind for p in article.paragraphs}
+    dated = [c for c in claims if c.comparison and c.period and kinds.get(c.paragraph) == "body"]
+    for claim in claims:
+        if claim.comparison and not claim.period and kinds.get(claim.paragraph) in HEADLINES:
+            body = next((c for c in dated if _restates(claim, c)), None)
+            if body is not None:
+                claim.comparison = comparison_key(dataclasses.replace(claim, period=body.period), article.published,
+                                                  project_key, **context[id(claim)])
+
+
+HEADLINES = ("title", "deck", "heading")
+RESTATED = Decimal("0.05")      # a headline rounds the body's figure by at most this share
+
+
+def _restates(headline, body) -> bool:
+    a, b = headline.quantity, body.quantity
+    return (headline.metric_key == body.metric_key and canonical_unit(a.unit) == canonical_unit(b.unit)
+            and b.value > 0 and abs(a.value - b.value) <= b.value * RESTATED)
 
 
 def _value_lists(claims, texts) -> set[int]:
