@@ -3,9 +3,11 @@
 
     .venv/bin/python bench/dossiers.py --data /tmp/nc-bench-ingest          # after bench/ingest.py --keep
     .venv/bin/python bench/dossiers.py --data DIR --draw 60 > sample.jsonl   # a new sample to read
+    .venv/bin/python bench/dossiers.py --data DIR --conflicts 20             # + 20 conflicts to read
 
 Prints the coverage of `metric_key` over every claim (share of claims with a key, by dimension
-and by key), how many claims can be compared (have a comparison key) and the groups by status,
+and by key), how many claims can be compared (have a comparison key) and the groups by status
+(with --conflicts N, N conflict groups drawn at random with their sentences, to read),
 the reprint groups by size, and the accuracy of the metric keys on the claims of
 bench/data/metric_sample.jsonl, read and judged by hand (`ok`: the key names what the figure
 measures; a claim without a key is judged on whether a taxonomy key should have applied).
@@ -31,6 +33,7 @@ def main() -> None:
     ap.add_argument("--labels", default=str(SAMPLE))
     ap.add_argument("--draw", type=int, help="print N random claims (half with a key) as JSONL to judge, and stop")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--conflicts", type=int, default=0, help="also print N conflict groups drawn at random, to read")
     args = ap.parse_args()
     db = sqlite3.connect(Path(args.data) / "newsclaims.sqlite3")
     db.row_factory = sqlite3.Row
@@ -56,6 +59,23 @@ def main() -> None:
     groups: dict[str, str] = {r["group_id"]: r["status"] for r in compared}
     status = Counter(groups.values())
     print("groups: " + ", ".join(f"{s} {status[s]}" for s in ("single", "agree", "conflict")))
+    several = status["agree"] + status["conflict"]
+    if several:
+        print(f"  of the {several} groups of two stories or more: agree {status['agree'] / several:.1%},"
+              f" conflict {status['conflict'] / several:.1%}")
+    keys_of = Counter(r["metric_key"] for r in compared if r["status"] == "agree")
+    print("  claims in agree groups by key: " + ", ".join(f"{k} {n}" for k, n in keys_of.most_common(10)))
+    if args.conflicts:
+        conflict_ids = sorted(g for g, st in groups.items() if st == "conflict")
+        drawn = random.Random(args.seed).sample(conflict_ids, min(args.conflicts, len(conflict_ids)))
+        for gid in sorted(drawn):
+            members = db.execute("SELECT g.bucket, c.article_id, a.source, a.published, c.raw, c.sentence"
+                                 " FROM claim_agreement g JOIN claims c ON c.id = g.claim_id"
+                                 " JOIN articles a ON a.id = c.article_id WHERE g.group_id = ? ORDER BY c.value",
+                                 (gid,)).fetchall()
+            print(f"conflict {gid} {members[0]['bucket']}")
+            for m in members:
+                print(f"    {m['article_id']} {m['source']} {(m['published'] or '')[:10]} {m['raw']}: {m['sentence'][:90]}")
     stories = Counter(r[0] for r in db.execute("SELECT story FROM reprint_groups"))
     sizes = Counter(stories.values())
     articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

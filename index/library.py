@@ -640,7 +640,7 @@ def _group_body(group_id: str, rows: list[dict]) -> dict:
     return {"id": group_id, "status": rows[0]["agreement_status"], "sources": rows[0]["agreement_sources"],
             "metric_key": about["metric_key"], "label": metric.label if metric else about["metric_key"],
             "project": about["about"]["project"], "scope": about["about"]["scope"],
-            "period": about["period"], "estimate": about["estimate"], "unit": about["unit"],
+            "period": about["period"], "season": about["season"], "estimate": about["estimate"], "unit": about["unit"],
             "outlets": sorted({r["a_source"] for r in rows if r["a_source"]}),
             "first_reported": dates[0] if dates else None, "last_reported": dates[-1] if dates else None,
             "claims": claims}

@@ -25,3 +25,12 @@ def has_han(text: str) -> bool:
 def alternation(words: Iterable[str]) -> str:
     """A regex alternation of `words`, escaped, longest first so 亿元 wins over 元."""
     return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """`short` is `long` with characters left out, in order (金上到湖北 in 金沙江上游送湖北 once
+    the connectors are gone; 文化企业 in 规模以上文化及相关产业企业): a shortened name."""
+    if not short or len(short) > len(long):
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)

@@ -110,3 +110,14 @@ def test_one_megabyte_paragraph_completes():
 def test_non_text_is_empty():
     assert find_quantities("") == []
     assert find_quantities(None) == []
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("全长2290千米", Decimal(2290), "千米"),          # 千 of the unit, not of the number
+    ("重2000千克", Decimal(2000), "千克"),
+    ("三千米长跑", Decimal(3000), "米"),              # a Chinese numeral keeps its 千
+    ("投资5千元", Decimal(5000), "元"),
+])
+def test_qian_before_a_unit_starting_with_qian(text, value, unit):
+    [q] = find_quantities(text)
+    assert (q.value, q.unit) == (value, unit)

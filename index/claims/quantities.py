@@ -404,8 +404,10 @@ def _number(t: str, m: re.Match, lex: _Lexicon) -> _Cand | None:
     if len(num) > 1 and num[0] == "0" and num[1].isdigit():
         return None                                          # 千帆极轨03组: a serial number
     entry, extra, half = _unit_after(t, i, lex)
-    if entry is None and len(num) > 1 and num[-1] in _CN_PLACES:
-        shrunk, _, _ = _unit_after(t, i - 1, lex)            # 16万千瓦, 三千瓦: 千 belongs to the unit
+    if len(num) > 1 and num[-1] in _CN_PLACES and (entry is None or num[-2].isdigit()):
+        # 16万千瓦, 三千瓦: 千 belongs to the unit; after digits also before another unit
+        # (2290千米 is 2290 km, not 2290000 m; 三千米 stays 3000 m)
+        shrunk, _, _ = _unit_after(t, i - 1, lex)
         if shrunk is not None:
             num, i, entry = num[:-1], i - 1, shrunk
     if num == "半" and (entry is None or entry.dimension not in ("duration", "percent")

@@ -143,11 +143,21 @@ def conflict_groups(db: sqlite3.Connection, offset: int = 0, limit: int | None =
 
 
 def describe_bucket(bucket: str) -> dict:
-    """What a comparison key says: metric key, project or scope, period, estimate, unit."""
-    metric_key, about, period, release, unit = bucket.split("|")
+    """What a comparison key says: metric key, project or scope, period (a holiday's: its year,
+    and the holiday as `season`), estimate, unit."""
+    metric_key, period, release, unit, about = bucket.split("|", 4)
     kind, _, name = about.partition(":")
-    start, _, end = period.partition("/")
+    period = period.partition("#")[0]              # as of publication: part of the key, not of the period
+    period, _, season = period.partition("@")
+    if period == "static":
+        span = None
+    elif "/" in period:
+        start, _, end = period.partition("/")
+        span = {"start": start, "end": end}
+    else:
+        span = {"start": f"{period}-01-01", "end": f"{period}-12-31"}
     return {"metric_key": metric_key,
-            "about": {"project": name if kind == "p" else None, "scope": name if kind == "s" else None},
-            "period": {"start": start, "end": end} if period != "static" else None,
+            "about": {"project": name.partition("~")[0] if kind == "n" else None,
+                      "scope": name.partition("~")[0] if kind == "s" else None},
+            "period": span, "season": season or None,
             "estimate": release == "estimate", "unit": unit}

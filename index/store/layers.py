@@ -16,7 +16,7 @@ from index import lexicon
 from index.store import agreement, reprints
 
 VERSION_KEY = "layers"
-FORMAT = 3            # bump when what the layers store changes (their columns: a schema migration)
+FORMAT = 4            # bump when what the layers store changes (their columns: a schema migration)
 
 SCHEMA = reprints.SCHEMA + agreement.SCHEMA
 
