@@ -68,20 +68,21 @@ class _Cache:
 
     def get(self, key):
         with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
+            entry = self.items.get(key)
+            if entry is None:
+                return None
+            self.items.move_to_end(key)
+            return entry[0]
 
     def put(self, key, value, size: int):
         with self.lock:
             if key in self.items or size > self.capacity:
                 return
-            self.items[key] = value
+            self.items[key] = (value, size)
             self.size += size
             while self.size > self.capacity:
-                _, evicted = self.items.popitem(last=False)
-                self.size -= len(evicted)
+                _, (_, evicted) = self.items.popitem(last=False)
+                self.size -= evicted
 
     def clear(self):
         with self.lock:
@@ -175,6 +176,9 @@ class _Postings:
         return len(self.ids)
 
 
+_ABSENT = _Postings(np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), np.zeros(1, dtype=np.int64), (None,))
+
+
 def _decode(reader, fieldname: str, tbytes: bytes) -> _Postings:
     format_ = reader.schema[fieldname].format
     matcher = reader._terms.matcher(fieldname, tbytes, format_)
@@ -210,12 +214,17 @@ def _decode(reader, fieldname: str, tbytes: bytes) -> _Postings:
 
 
 def postings(reader, fieldname: str, tbytes: bytes):
-    """Cached (ids, weights) of a term in one segment; None when the segment lacks the term."""
+    """Cached (ids, weights) of a term in one segment; None when the segment lacks the term.
+
+    Absence is cached too (counted as one posting): the small segments of recent writes lack
+    most words, and a term look-up in each of them costs more than a cache hit.
+    """
     key = (_segment_id(reader), fieldname, tbytes)
     found = _postings.get(key)
     if found is not None:
-        return found
+        return found if found is not _ABSENT else None
     if (fieldname, tbytes) not in reader:
+        _postings.put(key, _ABSENT, 1)
         return None
     found = _decode(reader, fieldname, tbytes)
     _postings.put(key, found, len(found))
