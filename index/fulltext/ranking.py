@@ -47,11 +47,13 @@ from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior, WithSe
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
-BATCH = 16                     # documents whose phrase counts are read together (after the first N)
+BATCH = 16                     # documents whose phrase counts are read together (after the first N)...
+MAX_BATCH = 64                 # ... doubling each time up to this many
 LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 LENGTHS[0] = 1.0               # Whoosh: no length byte -> 1 (never for a document with postings)
 EMPTY_DOCS = np.empty(0, dtype=np.int64)
 EMPTY_SCORES = np.empty(0, dtype=np.float64)
+DENSE_FROM = 16                # unions of more than 1/16 of the documents add into dense arrays instead of sorting
 
 
 class Unsupported(Exception):
@@ -327,9 +329,49 @@ def _union(parts: list[_Result]) -> _Result:
     lazy = [lz for p in parts for lz in p.lazy]
     if len(parts) == 1:
         return _Result(parts[0].docs, parts[0].scores, lazy)
-    docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
-    return _Result(docs, scores, lazy)
+    size = max(int(p.docs[-1]) for p in parts) + 1
+    if sum(len(p.docs) for p in parts) * DENSE_FROM < size:
+        docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
+        return _Result(docs, scores, lazy)
+    # common words: add into arrays over the document numbers (no sort; the same additions in
+    # the same order as bincount's)
+    sums, seen = np.zeros(size, dtype=np.float64), np.zeros(size, dtype=bool)
+    for p in parts:
+        sums[p.docs] += p.scores                 # a part's documents are unique
+        seen[p.docs] = True
+    docs = np.flatnonzero(seen)
+    return _Result(docs, sums[docs], lazy)
+
+
+def _docs_union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of sorted unique document arrays."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return EMPTY_DOCS
+    if len(arrays) == 1:
+        return arrays[0]
+    size = max(int(a[-1]) for a in arrays) + 1
+    if sum(map(len, arrays)) * DENSE_FROM < size:
+        return np.unique(np.concatenate(arrays))
+    seen = np.zeros(size, dtype=bool)
+    for a in arrays:
+        seen[a] = True
+    return np.flatnonzero(seen)
+
+
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each of sorted `a` is in sorted `b` (np.isin without its sort)."""
+    return _positions_in(a, b)[0]
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted intersection of sorted unique arrays (np.intersect1d without its sort)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    return a[_member(a, b)]
 
 
 def _positions_in(docs: np.ndarray, sub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -508,7 +550,7 @@ class Ranker:
         parts = [self.term(phrase.fieldname, w) for w in phrase.words]
         docs = parts[0].docs
         for p in parts[1:]:
-            docs = np.intersect1d(docs, p.docs, assume_unique=True)
+            docs = _intersect(docs, p.docs)
         return parts, docs
 
     def phrase(self, phrase, lazy: bool) -> _Result:
@@ -541,9 +583,9 @@ class Ranker:
         if required:
             docs = required[0].docs
             for p in required[1:]:
-                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+                docs = _intersect(docs, p.docs)
         else:
-            docs = np.unique(np.concatenate([p.docs for p in optional] + [EMPTY_DOCS]))
+            docs = _docs_union([p.docs for p in optional])
         scores = np.zeros(len(docs), dtype=np.float64)
         matched = np.full(len(docs), len(required), dtype=np.float64)
         lazy = []
@@ -553,7 +595,7 @@ class Ranker:
             if i >= len(required):
                 matched += present
             for lz in p.lazy:              # optional clauses' phrases: only where the required match
-                lazy.append(lz.subset(np.isin(lz.docs, docs, assume_unique=True)) if required else lz)
+                lazy.append(lz.subset(_member(lz.docs, docs)) if required else lz)
         factors = (matched / (len(required) + len(optional))) ** q.exponent
         return _scaled(_Result(docs, scores, lazy), factors)
 
@@ -630,7 +672,7 @@ class Ranker:
                     if type(s) is CountedPhrase:
                         # lazy only when the other children already match every candidate
                         probe = self.phrase(s, lazy=True) if lazy_ok else None
-                        if probe is not None and all(np.isin(lz.docs, union.docs).all() for lz in probe.lazy):
+                        if probe is not None and all(_member(lz.docs, union.docs).all() for lz in probe.lazy):
                             union = _Result(union.docs, union.scores, union.lazy + probe.lazy)
                         else:
                             union = _union([union, self.phrase(s, lazy=False)])
@@ -638,7 +680,7 @@ class Ranker:
             parts = [self.evaluate(s, False) for s in subs]
             docs = parts[0].docs
             for p in parts[1:]:
-                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+                docs = _intersect(docs, p.docs)
             scores = np.zeros(len(docs), dtype=np.float64)
             if len(docs):
                 for p in parts:
@@ -704,9 +746,9 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
         return None
     docs, scores, lazy = result.docs, result.scores, result.lazy
     if allow is not None:
-        keep = np.isin(docs, allow, assume_unique=True)
+        keep = _member(docs, allow)
         docs, scores = docs[keep], scores[keep]
-        lazy = [lz.subset(np.isin(lz.docs, allow, assume_unique=True)) for lz in lazy]
+        lazy = [lz.subset(_member(lz.docs, allow)) for lz in lazy]
     total = len(docs)
     if not total or limit < 1:
         return [], total, docs
@@ -724,12 +766,14 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
     done = np.zeros(total, dtype=bool)
     k = min(limit, total)
     order = _bound_order(docs, upper, k + 4 * BATCH)
-    position = 0
+    position, size = 0, BATCH
     while position < total:
-        if position >= len(order):                       # past the cheap head: order the rest
-            order = _bound_order(docs, upper, total)
-        batch = np.sort(order[position:position + (k if position == 0 else BATCH)])
+        if position >= len(order):                       # past the head ordered so far: twice as far
+            order = _bound_order(docs, upper, 2 * len(order))
+        batch = np.sort(order[position:position + (k if position == 0 else size)])
         position += len(batch)
+        if position > k:
+            size = min(2 * size, MAX_BATCH)
         for lz, at, factor in zip(lazy, slots, factors):
             hit, where = _positions_in(batch, at)        # the batch's documents this phrase may be in
             if hit.any():
@@ -740,7 +784,7 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
         if position >= total or position < k:
             continue
         if position >= len(order):
-            order = _bound_order(docs, upper, total)
+            order = _bound_order(docs, upper, 2 * len(order))
         following = order[position]
         evaluated = np.nonzero(done)[0]
         kth = evaluated[_top(docs[evaluated], exact[evaluated], k)][-1]
