@@ -156,6 +156,22 @@ def _segment_flags(reader, fieldname: str) -> np.ndarray:
     return found
 
 
+def live_mask(reader) -> np.ndarray:
+    """Whether each document of one segment is not deleted, cached per (segment, deletions):
+    a segment's deletions only grow, so their count tells its versions apart. Rewritten segments
+    (the updates of a busy index) hold thousands: np.isin over them sorted every posting list."""
+    key = (_segment_id(reader), "live", reader.segment().deleted_count())
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.ones(reader.doc_count_all(), dtype=bool)
+        found[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
+        with _lengths_lock:
+            for old in [k for k in _priors_cache if k[:2] == key[:2]]:
+                del _priors_cache[old]
+            _priors_cache[key] = found
+    return found
+
+
 def forget_segments(reader) -> None:
     """Drop cached lengths of segments `reader` no longer has (postings age out of their LRU)."""
     keep = {r.segment().segment_id() for r, _ in reader.leaf_readers()
@@ -414,7 +430,7 @@ class Ranker:
         if not all(isinstance(r, SegmentReader) and r.segment() is not None for r, _ in self.leaves):
             raise Unsupported("a reader that is not a segment's")
         self.schema = searcher.schema
-        self._deleted: dict[int, np.ndarray] = {}
+        self._live: dict[int, np.ndarray] = {}
         self._terms: dict[tuple, _Result] = {}          # a word's postings scored once per query
         self._avgfl: dict[str, float] = {}
         self._heads: dict[str, np.ndarray] = {}
@@ -436,12 +452,13 @@ class Ranker:
             avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
         return idf, avgfl
 
-    def _deleted_in(self, i, reader) -> np.ndarray | None:
+    def _live_in(self, i, reader) -> np.ndarray | None:
+        """Whether each document of the segment is not deleted; None when none is."""
         if not reader.has_deletions():
             return None
-        found = self._deleted.get(i)
+        found = self._live.get(i)
         if found is None:
-            found = self._deleted[i] = np.array(sorted(reader._perdoc.deleted_docs()), dtype=np.int64)
+            found = self._live[i] = live_mask(reader)
         return found
 
     def term(self, fieldname: str, text, boost: float = 1.0) -> _Result:
@@ -469,9 +486,9 @@ class Ranker:
             if found is None:
                 continue
             ids, weights = found.ids, found.weights
-            deleted = self._deleted_in(i, reader)
-            if deleted is not None:
-                keep = ~np.isin(ids, deleted)
+            live = self._live_in(i, reader)
+            if live is not None:
+                keep = live[ids]
                 ids, weights = ids[keep], weights[keep]
             if not len(ids):
                 continue
