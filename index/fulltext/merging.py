@@ -19,7 +19,7 @@ after ~20,000 writes it merges the bulk-built segments of a whole corpus. The bu
 - segments with no live documents are always dropped (free: nothing to copy).
 
 So the small segments number at most (MERGE_AT - 1) per tier, ~3 x 5 = 15 in the worst case
-and 2-8 in practice, and a commit merges at most MERGE_AT x MERGE_MAX_DOCS documents (~1-3 s,
+and 2-12 in practice, and a commit merges at most MERGE_AT x MERGE_MAX_DOCS documents (~1-3 s,
 rare; most commits merge nothing or a few dozen). Segments at or above MERGE_MAX_DOCS (the
 bulk loads', and one per ~1,000-4,000 passages written one by one) are not merged on commit:
 `newsclaims reindex` writes the whole index again as one or two segments (docs/operations.md).
