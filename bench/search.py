@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/search.py [--data /tmp/nc-perf] [--build] [--corpus ../shared/corpus/news.jsonl.gz]
                                      [--single 1000] [--clients 8] [--duration 30] [--soak 0]
-                                     [--fts5-queries 500] [--seed 5]
+                                     [--fts5-queries 500] [--seed 5] [--writes 0]
 
 What it does, in one run:
 
@@ -18,6 +18,12 @@ What it does, in one run:
 3. Starts gunicorn with service/gunicorn_conf.py (its workers and threads unless
    NEWSCLAIMS_WORKERS / NEWSCLAIMS_THREADS are set) and times how long until the first
    `/search` answers 200 (time to ready, from the process start).
+   `--writes N`: then N `POST /articles` in a row, each one a corpus article sent again with
+   its own id and metadata (the same text: every document the search sees stays the same,
+   so relevance is unaffected, but each write replaces an article's passages in one commit,
+   as any update does), and prints their latency, the index's segments and files before and
+   after (`docs/performance.md`: segments that stay merged). It changes the data folder
+   (segments, generations): run it on a copy (`cp -a`).
 4. One keep-alive client (Python http.client, one connection): `--single` queries in a row,
    after 20 warm-up queries; p50/p95/p99/max.
 5. `--clients` keep-alive clients (threads, one http.client connection each) for `--duration`
@@ -256,9 +262,12 @@ def load(port: int, pool: Pool, clients: int, duration: float, master: int | Non
     return latencies, errors, time.perf_counter() - started
 
 
-def start_gunicorn(data: Path, port: int, log_path: Path, probe: str) -> tuple[subprocess.Popen, float]:
+def start_gunicorn(data: Path, port: int, log_path: Path, probe: str,
+                   token: str | None = None) -> tuple[subprocess.Popen, float]:
     env = {**os.environ, "NEWSCLAIMS_DATA_DIR": str(data), "NEWSCLAIMS_LOG_LEVEL": "WARNING"}
     env.pop("NEWSCLAIMS_API_TOKEN", None)
+    if token:
+        env["NEWSCLAIMS_API_TOKEN"] = token
     log = open(log_path, "wb")
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -280,6 +289,48 @@ def start_gunicorn(data: Path, port: int, log_path: Path, probe: str) -> tuple[s
             os.killpg(process.pid, signal.SIGKILL)
             sys.exit("gunicorn did not start:\n" + log_path.read_text(errors="replace")[-3000:])
         time.sleep(0.01)
+
+
+def index_shape(data: Path) -> str:
+    """The Whoosh index's segments (live passages each) and how many files its folder holds."""
+    from index.fulltext import indexer
+
+    ix = indexer.open_index(data / "whoosh", create=False)
+    sizes = sorted((s.doc_count_all() - s.deleted_count() for s in ix._segments()), reverse=True)
+    shown = ", ".join(map(str, sizes[:12])) + (", …" if len(sizes) > 12 else "")
+    return f"{len(sizes)} segments ({shown}), {len(os.listdir(data / 'whoosh'))} files"
+
+
+def write_articles(port: int, token: str, corpus: Path, count: int, seed: int) -> None:
+    """`count` POST /articles of corpus articles sent again unchanged (their own id and metadata)."""
+    import gzip
+
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    rng = random.Random(seed)
+    records = [r for r in rng.sample(records, min(len(records), count * 2)) if (r.get("text") or "").strip()]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies, errors, started = [], [], time.perf_counter()
+    for record in records:
+        if len(latencies) >= count:
+            break
+        body = {"id": record["id"], "text": record["text"],
+                **{k: record[k] for k in ("title", "published", "source", "url") if record.get(k)}}
+        t0 = time.perf_counter()
+        conn.request("POST", "/articles", body=json.dumps(body, ensure_ascii=False).encode("utf-8"), headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        if response.status in (200, 201):
+            latencies.append(time.perf_counter() - t0)
+        elif response.status != 422:              # an article the cleaner finds empty: skipped
+            errors.append(f"{response.status} {raw[:200]!r}")
+            latencies.append(time.perf_counter() - t0)
+    conn.close()
+    wall = time.perf_counter() - started
+    print(f"writes           {len(latencies)} POST /articles in {wall:.1f} s: p50 {ms(latencies, 50)} ms"
+          f"  p95 {ms(latencies, 95)} ms  max {ms(latencies, 100)} ms  errors {len(errors)}"
+          f"{' (' + errors[0] + ')' if errors else ''}")
 
 
 # -- FTS5 -------------------------------------------------------------------------------------
@@ -457,6 +508,8 @@ def main():
     ap.add_argument("--seeds-qrels", default=str(ROOT.parent / "shared" / "gold" / "seeds.qrels.jsonl"),
                     help="judgments over the seeds (scored on a seeds-only data folder)")
     ap.add_argument("--port", type=int, default=0, help="port of the server (0: any free one)")
+    ap.add_argument("--writes", type=int, default=0,
+                    help="POST this many corpus articles again before measuring (changes --data: use a copy)")
     args = ap.parse_args()
 
     data = Path(args.data)
@@ -476,12 +529,18 @@ def main():
     probe, queries = queries[-1], queries[:-1]
     port = args.port or free_port()
     log_path = Path(f"/tmp/nc-bench-search-gunicorn-{port}.log")
-    process, ready = start_gunicorn(data, port, log_path, probe)
+    token = hashlib.sha256(os.urandom(16)).hexdigest() if args.writes else None
+    if args.writes:
+        print(f"index before     {index_shape(data)}")
+    process, ready = start_gunicorn(data, port, log_path, probe, token)
     master = process.pid
     try:
         print(f"ready            {ready:.2f} s (process start to the first /search 200)")
         time.sleep(0.5)
         print(f"at ready         {memory_line(master)}")
+        if args.writes:
+            write_articles(port, token, Path(args.corpus), args.writes, args.seed)
+            print(f"index after      {index_shape(data)}")
         pool = Pool(queries)
 
         client = Client(port)

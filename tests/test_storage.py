@@ -72,3 +72,37 @@ def test_positional_reads_match_the_buffered_file_and_leave_its_position(tmp_pat
     with pytest.raises(EOFError):
         f.get(len(data) - 2, 4)
     f.close()
+
+
+def test_the_listing_is_reused_while_the_folder_is_unchanged_and_new_commits_are_seen(tmp_path, monkeypatch):
+    from index.fulltext import files
+
+    ix = GraceStorage(str(tmp_path)).create_index(SCHEMA)
+    write(ix, 0, 1)
+    old = os.stat(tmp_path).st_mtime_ns - 10**10              # the folder last changed 10 s ago
+    os.utime(tmp_path, ns=(old, old))
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(files.os, "listdir", lambda path: calls.append(path) or real(path))
+    generation = ix.latest_generation()
+    for _ in range(5):
+        assert ix.latest_generation() == generation
+    assert len(calls) == 1
+    write(GraceStorage(str(tmp_path)).open_index(), 1, 1)      # another process's commit
+    calls.clear()
+    assert ix.latest_generation() == generation + 1
+    assert calls == [str(tmp_path)]
+
+
+def test_a_change_in_the_same_timestamp_tick_is_not_missed(tmp_path):
+    """A commit that leaves the folder's mtime as it was (same clock tick as our listing) is
+    still seen: a listing taken within LISTING_TRUSTED_AFTER of the mtime is not trusted."""
+    ix = GraceStorage(str(tmp_path)).create_index(SCHEMA)
+    write(ix, 0, 1)
+    searcher = ix.searcher()
+    stamp = os.stat(tmp_path).st_mtime_ns
+    assert searcher.up_to_date()
+    write(GraceStorage(str(tmp_path)).open_index(), 1, 1)
+    os.utime(tmp_path, ns=(stamp, stamp))                       # as if in the same tick
+    assert not searcher.up_to_date()
+    searcher.close()

@@ -24,6 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from index.fulltext.schema import INDEXED_KINDS, passage_schema
+from index.fulltext import merging
 from index.fulltext.files import GraceStorage
 from index.models import paragraph_id
 
@@ -161,7 +162,8 @@ def claims_by_index(claims: Iterable) -> dict[int, list]:
 
 def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletions: Iterable[str] = (),
                      timeout: float = WRITE_TIMEOUT) -> int:
-    """Replace the passages of some articles and delete others: one writer, one commit.
+    """Replace the passages of some articles and delete others: one writer, one commit, which
+    also merges small segments (`merging.tiered`).
 
     Returns the number of documents added.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
@@ -181,7 +183,7 @@ def replace_articles(ix, docs_by_article: Mapping[str, Iterable[dict]], deletion
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    writer.commit(mergetype=merging.tiered)
     return added
 
 

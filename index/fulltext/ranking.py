@@ -47,11 +47,13 @@ from index.fulltext.queries import Coordinated, CountedPhrase, KindPrior, WithSe
 
 POSTINGS_CACHE = 2_500_000     # postings (doc number + weight, 8 bytes each) kept per process
 BLOCK_CACHE = 200_000         # postings whose encoded positions are kept (blocks read for phrases)
-BATCH = 16                     # documents whose phrase counts are read together (after the first N)
+BATCH = 16                     # documents whose phrase counts are read together (after the first N)...
+MAX_BATCH = 64                 # ... doubling each time up to this many
 LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 LENGTHS[0] = 1.0               # Whoosh: no length byte -> 1 (never for a document with postings)
 EMPTY_DOCS = np.empty(0, dtype=np.int64)
 EMPTY_SCORES = np.empty(0, dtype=np.float64)
+DENSE_FROM = 16                # unions of more than 1/16 of the documents add into dense arrays instead of sorting
 
 
 class Unsupported(Exception):
@@ -68,20 +70,21 @@ class _Cache:
 
     def get(self, key):
         with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
+            entry = self.items.get(key)
+            if entry is None:
+                return None
+            self.items.move_to_end(key)
+            return entry[0]
 
     def put(self, key, value, size: int):
         with self.lock:
             if key in self.items or size > self.capacity:
                 return
-            self.items[key] = value
+            self.items[key] = (value, size)
             self.size += size
             while self.size > self.capacity:
-                _, evicted = self.items.popitem(last=False)
-                self.size -= len(evicted)
+                _, (_, evicted) = self.items.popitem(last=False)
+                self.size -= evicted
 
     def clear(self):
         with self.lock:
@@ -153,6 +156,22 @@ def _segment_flags(reader, fieldname: str) -> np.ndarray:
     return found
 
 
+def live_mask(reader) -> np.ndarray:
+    """Whether each document of one segment is not deleted, cached per (segment, deletions):
+    a segment's deletions only grow, so their count tells its versions apart. Rewritten segments
+    (the updates of a busy index) hold thousands: np.isin over them sorted every posting list."""
+    key = (_segment_id(reader), "live", reader.segment().deleted_count())
+    found = _priors_cache.get(key)
+    if found is None:
+        found = np.ones(reader.doc_count_all(), dtype=bool)
+        found[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
+        with _lengths_lock:
+            for old in [k for k in _priors_cache if k[:2] == key[:2]]:
+                del _priors_cache[old]
+            _priors_cache[key] = found
+    return found
+
+
 def forget_segments(reader) -> None:
     """Drop cached lengths of segments `reader` no longer has (postings age out of their LRU)."""
     keep = {r.segment().segment_id() for r, _ in reader.leaf_readers()
@@ -173,6 +192,9 @@ class _Postings:
 
     def __len__(self):
         return len(self.ids)
+
+
+_ABSENT = _Postings(np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), np.zeros(1, dtype=np.int64), (None,))
 
 
 def _decode(reader, fieldname: str, tbytes: bytes) -> _Postings:
@@ -210,12 +232,17 @@ def _decode(reader, fieldname: str, tbytes: bytes) -> _Postings:
 
 
 def postings(reader, fieldname: str, tbytes: bytes):
-    """Cached (ids, weights) of a term in one segment; None when the segment lacks the term."""
+    """Cached (ids, weights) of a term in one segment; None when the segment lacks the term.
+
+    Absence is cached too (counted as one posting): the small segments of recent writes lack
+    most words, and a term look-up in each of them costs more than a cache hit.
+    """
     key = (_segment_id(reader), fieldname, tbytes)
     found = _postings.get(key)
     if found is not None:
-        return found
+        return found if found is not _ABSENT else None
     if (fieldname, tbytes) not in reader:
+        _postings.put(key, _ABSENT, 1)
         return None
     found = _decode(reader, fieldname, tbytes)
     _postings.put(key, found, len(found))
@@ -318,9 +345,49 @@ def _union(parts: list[_Result]) -> _Result:
     lazy = [lz for p in parts for lz in p.lazy]
     if len(parts) == 1:
         return _Result(parts[0].docs, parts[0].scores, lazy)
-    docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
-    return _Result(docs, scores, lazy)
+    size = max(int(p.docs[-1]) for p in parts) + 1
+    if sum(len(p.docs) for p in parts) * DENSE_FROM < size:
+        docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
+        return _Result(docs, scores, lazy)
+    # common words: add into arrays over the document numbers (no sort; the same additions in
+    # the same order as bincount's)
+    sums, seen = np.zeros(size, dtype=np.float64), np.zeros(size, dtype=bool)
+    for p in parts:
+        sums[p.docs] += p.scores                 # a part's documents are unique
+        seen[p.docs] = True
+    docs = np.flatnonzero(seen)
+    return _Result(docs, sums[docs], lazy)
+
+
+def _docs_union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of sorted unique document arrays."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return EMPTY_DOCS
+    if len(arrays) == 1:
+        return arrays[0]
+    size = max(int(a[-1]) for a in arrays) + 1
+    if sum(map(len, arrays)) * DENSE_FROM < size:
+        return np.unique(np.concatenate(arrays))
+    seen = np.zeros(size, dtype=bool)
+    for a in arrays:
+        seen[a] = True
+    return np.flatnonzero(seen)
+
+
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each of sorted `a` is in sorted `b` (np.isin without its sort)."""
+    return _positions_in(a, b)[0]
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted intersection of sorted unique arrays (np.intersect1d without its sort)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    return a[_member(a, b)]
 
 
 def _positions_in(docs: np.ndarray, sub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,7 +430,7 @@ class Ranker:
         if not all(isinstance(r, SegmentReader) and r.segment() is not None for r, _ in self.leaves):
             raise Unsupported("a reader that is not a segment's")
         self.schema = searcher.schema
-        self._deleted: dict[int, np.ndarray] = {}
+        self._live: dict[int, np.ndarray] = {}
         self._terms: dict[tuple, _Result] = {}          # a word's postings scored once per query
         self._avgfl: dict[str, float] = {}
         self._heads: dict[str, np.ndarray] = {}
@@ -385,12 +452,13 @@ class Ranker:
             avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
         return idf, avgfl
 
-    def _deleted_in(self, i, reader) -> np.ndarray | None:
+    def _live_in(self, i, reader) -> np.ndarray | None:
+        """Whether each document of the segment is not deleted; None when none is."""
         if not reader.has_deletions():
             return None
-        found = self._deleted.get(i)
+        found = self._live.get(i)
         if found is None:
-            found = self._deleted[i] = np.array(sorted(reader._perdoc.deleted_docs()), dtype=np.int64)
+            found = self._live[i] = live_mask(reader)
         return found
 
     def term(self, fieldname: str, text, boost: float = 1.0) -> _Result:
@@ -418,9 +486,9 @@ class Ranker:
             if found is None:
                 continue
             ids, weights = found.ids, found.weights
-            deleted = self._deleted_in(i, reader)
-            if deleted is not None:
-                keep = ~np.isin(ids, deleted)
+            live = self._live_in(i, reader)
+            if live is not None:
+                keep = live[ids]
                 ids, weights = ids[keep], weights[keep]
             if not len(ids):
                 continue
@@ -499,7 +567,7 @@ class Ranker:
         parts = [self.term(phrase.fieldname, w) for w in phrase.words]
         docs = parts[0].docs
         for p in parts[1:]:
-            docs = np.intersect1d(docs, p.docs, assume_unique=True)
+            docs = _intersect(docs, p.docs)
         return parts, docs
 
     def phrase(self, phrase, lazy: bool) -> _Result:
@@ -532,9 +600,9 @@ class Ranker:
         if required:
             docs = required[0].docs
             for p in required[1:]:
-                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+                docs = _intersect(docs, p.docs)
         else:
-            docs = np.unique(np.concatenate([p.docs for p in optional] + [EMPTY_DOCS]))
+            docs = _docs_union([p.docs for p in optional])
         scores = np.zeros(len(docs), dtype=np.float64)
         matched = np.full(len(docs), len(required), dtype=np.float64)
         lazy = []
@@ -544,7 +612,7 @@ class Ranker:
             if i >= len(required):
                 matched += present
             for lz in p.lazy:              # optional clauses' phrases: only where the required match
-                lazy.append(lz.subset(np.isin(lz.docs, docs, assume_unique=True)) if required else lz)
+                lazy.append(lz.subset(_member(lz.docs, docs)) if required else lz)
         factors = (matched / (len(required) + len(optional))) ** q.exponent
         return _scaled(_Result(docs, scores, lazy), factors)
 
@@ -621,7 +689,7 @@ class Ranker:
                     if type(s) is CountedPhrase:
                         # lazy only when the other children already match every candidate
                         probe = self.phrase(s, lazy=True) if lazy_ok else None
-                        if probe is not None and all(np.isin(lz.docs, union.docs).all() for lz in probe.lazy):
+                        if probe is not None and all(_member(lz.docs, union.docs).all() for lz in probe.lazy):
                             union = _Result(union.docs, union.scores, union.lazy + probe.lazy)
                         else:
                             union = _union([union, self.phrase(s, lazy=False)])
@@ -629,7 +697,7 @@ class Ranker:
             parts = [self.evaluate(s, False) for s in subs]
             docs = parts[0].docs
             for p in parts[1:]:
-                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+                docs = _intersect(docs, p.docs)
             scores = np.zeros(len(docs), dtype=np.float64)
             if len(docs):
                 for p in parts:
@@ -695,9 +763,9 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
         return None
     docs, scores, lazy = result.docs, result.scores, result.lazy
     if allow is not None:
-        keep = np.isin(docs, allow, assume_unique=True)
+        keep = _member(docs, allow)
         docs, scores = docs[keep], scores[keep]
-        lazy = [lz.subset(np.isin(lz.docs, allow, assume_unique=True)) for lz in lazy]
+        lazy = [lz.subset(_member(lz.docs, allow)) for lz in lazy]
     total = len(docs)
     if not total or limit < 1:
         return [], total, docs
@@ -715,12 +783,14 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
     done = np.zeros(total, dtype=bool)
     k = min(limit, total)
     order = _bound_order(docs, upper, k + 4 * BATCH)
-    position = 0
+    position, size = 0, BATCH
     while position < total:
-        if position >= len(order):                       # past the cheap head: order the rest
-            order = _bound_order(docs, upper, total)
-        batch = np.sort(order[position:position + (k if position == 0 else BATCH)])
+        if position >= len(order):                       # past the head ordered so far: twice as far
+            order = _bound_order(docs, upper, 2 * len(order))
+        batch = np.sort(order[position:position + (k if position == 0 else size)])
         position += len(batch)
+        if position > k:
+            size = min(2 * size, MAX_BATCH)
         for lz, at, factor in zip(lazy, slots, factors):
             hit, where = _positions_in(batch, at)        # the batch's documents this phrase may be in
             if hit.any():
@@ -731,7 +801,7 @@ def _rank(searcher, q, limit: int, allow: np.ndarray | None):
         if position >= total or position < k:
             continue
         if position >= len(order):
-            order = _bound_order(docs, upper, total)
+            order = _bound_order(docs, upper, 2 * len(order))
         following = order[position]
         evaluated = np.nonzero(done)[0]
         kth = evaluated[_top(docs[evaluated], exact[evaluated], k)][-1]

@@ -387,12 +387,15 @@ def add_segments(ix, segments: list, delete_ids: Iterable[str] = (), id_field: s
     """Commit `segments` (from SegmentBuilders on `ix`'s storage) into `ix`, in one commit.
 
     Documents whose `id_field` is in `delete_ids` are deleted from the existing segments first
-    (one searcher for all of them). Existing segments are not merged.
+    (one searcher for all of them). Small existing segments are merged as on every commit
+    (`merging.tiered`); `segments` are added as they are.
     :raise whoosh.index.LockError: another writer held Whoosh's lock for `timeout` seconds.
     """
     from whoosh import query as wq
 
-    writer = ix.writer(timeout=timeout)
+    from index.fulltext import merging
+
+    writer = ix.writer(timeout=timeout, compound=False)
     try:
         delete_ids = sorted(set(delete_ids))
         if delete_ids:
@@ -406,7 +409,7 @@ def add_segments(ix, segments: list, delete_ids: Iterable[str] = (), id_field: s
         writer.cancel()
         raise
     segments = list(segments)
-    writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
+    writer.commit(mergetype=lambda _writer, existing: merging.tiered(_writer, existing) + segments)
 
 
 def build_segments(storage, indexname: str, schema, docs: Iterable[Mapping], max_postings: int = SEGMENT_POSTINGS,
