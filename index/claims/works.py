@@ -25,6 +25,8 @@ DIGITS_RE = re.compile(r"[0-9０-９]")
 MAX_HEAD = 8
 TIME_RESIDUE = re.compile(r"^[年月日号]+")
 COUNT_AFTER = re.compile(r"(?:[0-9.]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]")
+# 9座长江大桥, 98座换乘站: a count right before the name makes it a batch of works, not one
+COUNT_BEFORE = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]$")
 COUNTED_RE = re.compile(r"[一二两三四五六七八九十百千万]+[个座条家县市省区项所批]")
 
 
@@ -87,8 +89,8 @@ def _valid_head(head: str, w) -> bool:
         return False
     if w["not_inside"].search(head) or any(head.endswith(g) for g in w["generic"] if len(g) >= 2):
         return False
-    if w["any_type"].search(head) or COUNTED_RE.search(head):
-        return False             # 忻高铁雄安地下段|隧道: a part of another work; 昭觉三县: a count
+    if w["any_type"].search(head) or COUNTED_RE.search(head) or head.endswith("一"):
+        return False             # 忻高铁雄安地下段|隧道: a part of another work; 昭觉三县: a count; 州一|机场: "an"
     return not DIGITS_RE.search(head)
 
 
@@ -106,7 +108,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         s = m.start()
         a = m.group("a")
         joint = m.end("a")
-        if any(text.startswith(x, joint - len(x) + 1) for x in w["not_routes"]):
+        if any(text.startswith(x, joint - x.rfind("到" if "到" in x else "至")) for x in w["not_routes"]):
             continue                              # 总书记来到河套灌区: a verb, not a route
         stop = next((x for x in w["head_stops"] if a.startswith(x) and len(a) - len(x) >= 2), None)
         if stop:                                  # 新建|成都至自贡铁路
@@ -159,6 +161,11 @@ def _quoted_names(text: str, w) -> list[tuple[int, int, str]]:
 
 
 COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
+
+
+def counted(text: str, start: int) -> bool:
+    """The name starting at `start` follows a count (9座|长江大桥): one of a batch, no name."""
+    return COUNT_BEFORE.search(text, max(0, start - 6), start) is not None
 
 
 def valid_name(name: str) -> bool:

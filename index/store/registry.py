@@ -32,6 +32,12 @@ def _rules():
         "region_not": frozenset(table.get("region_not", ())),
         "generic": re.compile("|".join(map(re.escape, sorted(table.get("generic_name_words", ()), key=len, reverse=True))))
         if table.get("generic_name_words") else None,
+        "proper_flags": frozenset(table["proper_flags"]),
+        "not_proper": frozenset(table["not_proper"]),
+        "places": re.compile("|".join(map(re.escape, sorted(table["places"], key=len, reverse=True)))),
+        "abbreviated": re.compile("(?:" + "|".join(map(re.escape, sorted(table["abbreviated_types"], key=len, reverse=True))) + ")"),
+        "place_tails": tuple(sorted(table["place_tails"], key=len, reverse=True)),
+        "organisation_any": re.compile("|".join(map(re.escape, organisation))),
     }
 
 
@@ -70,13 +76,89 @@ def article_region(title: str | None, paragraphs) -> str | None:
     return None
 
 
-def registry_key(name: str, region: str | None) -> str:
+def registry_key(name: str, region: str | None, qualify: bool = False) -> str:
     """The key a name is registered under: its name_key, qualified by the article's region when
-    the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市)."""
+    the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市),
+    or by `region` whatever the name when `qualify` (a name that identifies no project alone)."""
     key = name_key(name)
-    if region and key and generic_name(key) and not key.startswith(region):
+    if region and key and (qualify or generic_name(key)) and not key.startswith(region):
         return f"{region}·{key}"
     return key
+
+
+def _posseg():
+    import jieba.posseg  # noqa: PLC0415 - loaded by the extractor already; here only on a write
+    return jieba.posseg
+
+
+def identified(name: str) -> bool:
+    """The name identifies one project by itself: it holds a place (a province, a word jieba tags
+    as a place), a firm (集团, 公司), a proper noun or an abbreviation (中老铁路, 遂大高速, 沪渝蓉高铁).
+    Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站)."""
+    rules = _rules()
+    if rules["organisation_any"].search(name) or rules["places"].search(name):
+        return True
+    words = [(w.word, w.flag) for w in _posseg().cut(name)]
+    run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
+    for word, flag in words:
+        if flag in rules["proper_flags"] and word not in rules["not_proper"]:
+            if len(word) >= 2:
+                return True
+            run += 1
+            if run >= 2:
+                return True
+        else:
+            run = 0
+    # a route's abbreviation jieba reads as two words (中|老铁路, 遂|大|高速)
+    m = rules["abbreviated"].search(name)
+    if m and m.start() == 2 and m.end() >= len(name) - 1 - name.endswith("段"):
+        head = name[:2]
+        return all(len(w) == 1 for w, _ in _posseg().cut(head)) and head not in rules["not_proper"]
+    return False
+
+
+def _places(text: str) -> list[str]:
+    """The places `text` names, in order: words jieba tags as places, or provinces, run together
+    with what extends them (河北|邢台|高新区, 甘肃|酒泉|瓜州|县)."""
+    rules = _rules()
+    found, current = [], ""
+    for w in _posseg().cut(text or ""):
+        is_place = (w.flag == "ns" and w.word not in rules["not_proper"] and len(w.word) >= 2) \
+            or rules["places"].fullmatch(w.word) is not None
+        if is_place or (current and w.word in rules["place_tails"]):
+            current += w.word
+            continue
+        if current:
+            found.append(current)
+            current = ""
+    return found + [current] if current else found
+
+
+def name_places(article, claims) -> dict[str, str | None]:
+    """For each project name of `article`'s claims that identifies no project alone (identified),
+    the place that does: the last one named before the name in the sentence, else the paragraph,
+    of its first mention; else the first one of the title or the first body paragraph; None when
+    none is named. Names that identify their project are left out."""
+    out: dict[str, str | None] = {}
+    paragraphs = [p for p in (article.paragraphs or []) if isinstance(getattr(p, "text", None), str)]
+    lead = [article.title or ""] + [p.text for p in paragraphs if getattr(p, "kind", "body") == "body"][:1]
+    for c in claims:
+        name = c.project
+        if not name or name in out:
+            continue
+        group = (name, *(getattr(c, "project_aliases", None) or ()))
+        if any(identified(n) for n in group):
+            continue
+        place = None
+        mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
+        if mention:
+            text, i = mention
+            start = max(text.rfind(x, 0, i) for x in "。！？；!?;")
+            place = next(reversed(_places(text[start + 1:i])), None) or next(reversed(_places(text[:i])), None)
+        if not place:
+            place = next((found[0] for found in map(_places, lead) if found), None)
+        out[name] = place
+    return out
 
 
 def generic_name(key: str) -> bool:
