@@ -96,8 +96,9 @@ def identified(name: str) -> bool:
     as a place), a firm (集团, 公司), a proper noun or an abbreviation (中老铁路, 遂大高速, 沪渝蓉高铁).
     Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站)."""
     rules = _rules()
-    if rules["organisation_any"].search(name) or rules["places"].search(name):
-        return True
+    firm = rules["organisation_any"].search(name)
+    if (firm and firm.start() >= 2) or rules["places"].search(name):
+        return True                        # 公司生产线: a firm's word with no firm named
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
     for word, flag in words:
@@ -121,7 +122,7 @@ def _places(text: str) -> list[str]:
     """The places `text` names, in order: words jieba tags as places, or provinces, run together
     with what extends them (河北|邢台|高新区, 甘肃|酒泉|瓜州|县)."""
     rules = _rules()
-    found, current = [], ""
+    runs, current = [], ""
     for w in _posseg().cut(text or ""):
         is_place = (w.flag == "ns" and w.word not in rules["not_proper"] and len(w.word) >= 2) \
             or rules["places"].fullmatch(w.word) is not None
@@ -129,9 +130,14 @@ def _places(text: str) -> list[str]:
             current += w.word
             continue
         if current:
-            found.append(current)
+            runs.append(current)
             current = ""
-    return found + [current] if current else found
+    runs += [current] if current else []
+    # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
+    # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
+    return [run for run in runs if rules["places"].match(run)
+            or (run not in rules["region_not"]
+                and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
 
 
 def name_places(article, claims) -> dict[str, str | None]:
