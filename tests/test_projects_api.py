@@ -99,3 +99,13 @@ def test_a_nameless_project_is_registered_with_its_place_or_not_at_all(fresh_cli
     body = fresh_client.get("/claims", query_string={"project": "75万千瓦风电", "per_page": 100}).get_json()
     assert {(c["article_id"], c["raw"]) for c in body["items"]} >= {("n-1", "45亿元"), ("n-2", "40亿元")}
     assert "n-3" not in {c["article_id"] for c in body["items"]}
+
+
+def test_a_project_is_shown_by_the_name_most_articles_use(fresh_client):
+    post(fresh_client, "h-1", "大桥通车\n时间:2024-05-02\n港珠澳大桥全长55公里，总投资1269亿元。\n")
+    post(fresh_client, "h-2", "大桥客流\n时间:2024-05-03\n港珠澳大桥今年通行车辆超过500万辆次。\n")
+    post(fresh_client, "h-3", "大桥工程\n时间:2024-05-04\n港珠澳大桥主体工程全长29.6公里，港珠澳大桥通车5年。\n")
+    listed = fresh_client.get("/projects", query_string={"q": "港珠澳大桥"}).get_json()["items"]
+    assert [p["name"] for p in listed] == ["港珠澳大桥"]
+    body = fresh_client.get("/claims", query_string={"project": "港珠澳大桥", "per_page": 100}).get_json()
+    assert {c["article_id"] for c in body["items"]} == {"h-1", "h-2", "h-3"}

@@ -78,6 +78,7 @@ def test_period_filter_overlaps():
     ("老旧小区改造工程", "盘锦市", "盘锦市·老旧小区改造"),
     ("雄忻高铁", "锦州市", "雄忻高铁"),                  # a proper head identifies it anywhere
     ("环城高速公路", None, "环城高速公路"),
+    ("中老铁路", "锦州市", "中老铁路"),                  # generic characters, but an abbreviation: no place
 ])
 def test_registry_key_region_qualifier(name, region, key):
     assert registry.registry_key(name, region) == key

@@ -356,10 +356,11 @@ class Store:
         return touched
 
     def _forget_orphan_projects(self, db, touched: set[int] | None = None) -> None:
-        """Drop projects no article names any more; name the rest by their longest alias (only
-        the `touched` projects, when given: no alias went away)."""
+        """Drop projects no article names any more; name the rest by the alias the most articles
+        use, the longest of those (a leftover read into one article's name, 前两天港珠澳大桥公路,
+        loses to 港珠澳大桥) (only the `touched` projects, when given: no alias went away)."""
         longest = ("(SELECT alias FROM project_aliases a WHERE a.project_id = projects.id"
-                   " ORDER BY length(alias) DESC, alias LIMIT 1)")
+                   " GROUP BY alias ORDER BY COUNT(*) DESC, length(alias) DESC, alias LIMIT 1)")
         if touched is None:
             db.execute("DELETE FROM projects WHERE id NOT IN (SELECT project_id FROM project_aliases)")
             # only the rows whose name changes: PostgreSQL writes a new version of every updated row

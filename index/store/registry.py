@@ -3,6 +3,11 @@
 Two names are one project when their keys (phases, organisation words and generic suffixes
 removed) are equal; within one article also when one key contains the other or abbreviates it
 (清原抽蓄 ⊂ 清原抽水蓄能电站, characters in order with the same first two).
+
+A registered name must identify its project (`identified`: a place, a firm, a proper noun or an
+abbreviation). One that does not (75万千瓦风电项目, 再生铝项目) is registered with the place its
+article names before it (`name_places`), keyed and shown with it (义县再生铝项目), and is left
+out of the registry when no place is named; its claims keep their `project` either way.
 """
 from __future__ import annotations
 
@@ -81,7 +86,7 @@ def registry_key(name: str, region: str | None, qualify: bool = False) -> str:
     the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市),
     or by `region` whatever the name when `qualify` (a name that identifies no project alone)."""
     key = name_key(name)
-    if region and key and (qualify or generic_name(key)) and not key.startswith(region):
+    if region and key and (qualify or (generic_name(key) and not identified(key))) and not key.startswith(region):
         return f"{region}·{key}"
     return key
 
@@ -91,6 +96,7 @@ def _posseg():
     return jieba.posseg
 
 
+@functools.lru_cache(maxsize=65536)
 def identified(name: str) -> bool:
     """The name identifies one project by itself: it holds a place (a province, a word jieba tags
     as a place), a firm (集团, 公司), a proper noun or an abbreviation (中老铁路, 遂大高速, 沪渝蓉高铁).
