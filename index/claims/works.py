@@ -55,7 +55,7 @@ def _works():
         name_verbs=frozenset(d["name_verbs"]),
         leading_flags=frozenset(d["leading_flags"]),
         cut_flags=frozenset(d["cut_flags"]),
-        events=re.compile(alternation(d["event_words"])),
+        events=re.compile(alternation(d["event_words"] + d["programme_words"])),
         cut_words=tuple(d["cut_words"]),
         cut_leading=tuple(d["cut_words_leading"]),
         time_prefix=re.compile(d["time_prefixes"]),
@@ -170,8 +170,8 @@ def counted(text: str, start: int) -> bool:
 
 def valid_name(name: str) -> bool:
     """A name from either finder is no project when it holds a count (山西12座变电站), a verb or a
-    comparison (李强出席…, 相当于12座三峡水电站), a leading date (2023年…), or names an event or
-    a list entry (花样游泳双人项目, 立法项目)."""
+    comparison (李强出席…, 相当于12座三峡水电站), a leading date (2023年…), or names an event, a
+    list entry or a programme (花样游泳双人项目, 立法项目, 载人航天工程)."""
     w = _works()
     return not (COUNT_INSIDE.search(name) or w["blockers"].search(name) or w["events"].search(name)
                 or LEADING_DATE.match(name))

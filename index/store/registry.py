@@ -42,7 +42,8 @@ def _rules():
         "places": re.compile("|".join(map(re.escape, sorted(table["places"], key=len, reverse=True)))),
         "abbreviated": re.compile("(?:" + "|".join(map(re.escape, sorted(table["abbreviated_types"], key=len, reverse=True))) + ")"),
         "place_tails": tuple(sorted(table["place_tails"], key=len, reverse=True)),
-        "organisation_any": re.compile("|".join(map(re.escape, organisation))),
+        "organisation_any": re.compile("|".join(map(re.escape, sorted(table["firm_words"], key=len, reverse=True)))),
+        "rare_word": int(table["rare_word_frequency"]),
     }
 
 
@@ -116,12 +117,24 @@ def identified(name: str) -> bool:
                 return True
         else:
             run = 0
-    # a route's abbreviation jieba reads as two words (中|老铁路, 遂|大|高速)
-    m = rules["abbreviated"].search(name)
-    if m and m.start() == 2 and m.end() >= len(name) - 1 - name.endswith("段"):
-        head = name[:2]
-        return all(len(w) == 1 for w, _ in _posseg().cut(head)) and head not in rules["not_proper"]
+    # a work's two-character head that is no common word is the abbreviation of its ends or a
+    # place (中老铁路, 深中通道, 甬舟铁路, 平陆运河); 水面高速, 城市地铁, 沙漠公路 are common words
+    freq = _word_freq()
+    for m in rules["abbreviated"].finditer(name):
+        head = name[max(0, m.start() - 2):m.start()]
+        if len(head) == 2 and HAN.fullmatch(head) and head not in rules["not_proper"] \
+                and freq.get(head, 0) < rules["rare_word"]:
+            return True
     return False
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _word_freq() -> dict:
+    import jieba  # noqa: PLC0415
+    jieba.initialize()
+    return jieba.dt.FREQ
 
 
 def _places(text: str) -> list[str]:
