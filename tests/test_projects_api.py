@@ -91,10 +91,10 @@ def test_same_generic_name_in_two_places_is_two_projects(fresh_client):
 
 def test_a_nameless_project_is_registered_with_its_place_or_not_at_all(fresh_client):
     post(fresh_client, "n-1", "新能源建设提速\n时间:2024-05-02\n在甘肃酒泉瓜州县，75万千瓦风电项目总投资45亿元。\n")
-    post(fresh_client, "n-2", "新能源建设提速\n时间:2024-05-03\n在新疆哈密，75万千瓦风电项目总投资40亿元。\n")
+    post(fresh_client, "n-2", "新能源建设提速\n时间:2024-05-03\n在新疆哈密市，75万千瓦风电项目总投资40亿元。\n")
     post(fresh_client, "n-3", "新能源建设提速\n时间:2024-05-04\n今年，75万千瓦风电项目总投资38亿元。\n")
     names = {p["name"] for p in fresh_client.get("/projects", query_string={"per_page": 100}).get_json()["items"]}
-    assert {"瓜州县75万千瓦风电项目", "新疆75万千瓦风电项目"} <= names     # two places, two projects
+    assert {"瓜州县75万千瓦风电项目", "新疆哈密市75万千瓦风电项目"} <= names     # two places, two projects
     assert "75万千瓦风电项目" not in names                                # no place: no registry name
     body = fresh_client.get("/claims", query_string={"project": "75万千瓦风电", "per_page": 100}).get_json()
     assert {(c["article_id"], c["raw"]) for c in body["items"]} >= {("n-1", "45亿元"), ("n-2", "40亿元")}

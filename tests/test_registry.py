@@ -111,6 +111,9 @@ def test_a_section_is_not_an_alias_of_its_line():
     ("长江大桥", False),                      # a kind of bridge, in a hundred places
     ("新能源汽车高速公路", False),
     ("水面高速", False),
+    ("山东光伏发电项目", False),             # a province is too wide to identify a project
+    ("西安机场", True),                      # a city is not
+    ("深中通道关键控制性工程", True),         # a rare two-character head: an abbreviation
 ])
 def test_a_name_identifies_its_project_or_not(name, expected):
     assert registry.identified(name) is expected

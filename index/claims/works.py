@@ -23,10 +23,11 @@ from index.text import alternation
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 DIGITS_RE = re.compile(r"[0-9０-９]")
 MAX_HEAD = 8
-TIME_RESIDUE = re.compile(r"^[年月日号]+")
+TIME_RESIDUE = re.compile(r"^[年月日号份]+")     # 前5月|…, 3月份|中老铁路
 COUNT_AFTER = re.compile(r"(?:[0-9.]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]")
 # 9座长江大桥, 98座换乘站: a count right before the name makes it a batch of works, not one
 COUNT_BEFORE = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]$")
+ADMIN_CUT = re.compile(r"[省市县州]+")
 COUNTED_RE = re.compile(r"[一二两三四五六七八九十百千万]+[个座条家县市省区项所批]")
 
 
@@ -125,6 +126,10 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()):
             continue
         s = _work_head(text, m.start(), w)
+        if s == m.start() - MAX_HEAD and s > 0 and HAN_RE.match(text[s - 1]):
+            cut = ADMIN_CUT.search(text, s, m.start())  # read to the limit mid-word (贵|州省铜仁市…):
+            if cut and cut.end() < m.start() - 1:       # start after the first administrative word
+                s = cut.end()
         head = text[s:m.start()]
         lead = TIME_RESIDUE.match(head)           # 前5月|西部陆海新通道
         if lead:

@@ -44,6 +44,8 @@ def _rules():
         "place_tails": tuple(sorted(table["place_tails"], key=len, reverse=True)),
         "organisation_any": re.compile("|".join(map(re.escape, sorted(table["firm_words"], key=len, reverse=True)))),
         "rare_word": int(table["rare_word_frequency"]),
+        "provinces": re.compile("(?:" + "|".join(map(re.escape, sorted(table["provinces"], key=len, reverse=True)))
+                                + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
     }
 
 
@@ -104,12 +106,15 @@ def identified(name: str) -> bool:
     Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站)."""
     rules = _rules()
     firm = rules["organisation_any"].search(name)
-    if (firm and firm.start() >= 2) or rules["places"].search(name):
+    if firm and firm.start() >= 2:
         return True                        # 公司生产线: a firm's word with no firm named
+    if any(not rules["provinces"].fullmatch(m.group(0)) for m in rules["places"].finditer(name)):
+        return True                        # a city (合肥, 西安机场); a province alone is too wide
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
     for word, flag in words:
-        if flag in rules["proper_flags"] and word not in rules["not_proper"]:
+        if flag in rules["proper_flags"] and word not in rules["not_proper"] \
+                and not rules["provinces"].fullmatch(word):
             if len(word) >= 2:
                 return True
             run += 1
@@ -154,8 +159,8 @@ def _places(text: str) -> list[str]:
     runs += [current] if current else []
     # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
     # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
-    return [run for run in runs if rules["places"].match(run)
-            or (run not in rules["region_not"]
+    return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
+            or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
                 and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
 
 
