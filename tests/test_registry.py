@@ -134,3 +134,7 @@ def test_a_nameless_project_takes_the_place_named_before_it():
     assert places["180万千瓦光伏项目"] == "河北邢台高新区"   # none before it: the lead's
     bare = Article(id="u", text=texts[3], paragraphs=[Paragraph(0, texts[3], "body")])
     assert registry.name_places(bare, claims[2:]) == {"180万千瓦光伏项目": None}   # none at all: not registered
+    bulletin = Article(id="v", text="", title="国内联播快讯",
+                       paragraphs=[Paragraph(0, "锦州市开工项目50个。盘锦市签约项目20个。", "body"),
+                                   Paragraph(1, texts[3], "body")])
+    assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?

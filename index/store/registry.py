@@ -167,11 +167,11 @@ def _places(text: str) -> list[str]:
 def name_places(article, claims) -> dict[str, str | None]:
     """For each project name of `article`'s claims that identifies no project alone (identified),
     the place that does: the last one named before the name in the sentence, else the paragraph,
-    of its first mention; else the first one of the title or the first body paragraph; None when
-    none is named. Names that identify their project are left out."""
+    of its first mention; else the place of a local story: the one place its title and first
+    body paragraph name (a bulletin names several, none of them the project's); else None. Names
+    that identify their project are left out."""
     out: dict[str, str | None] = {}
     paragraphs = [p for p in (article.paragraphs or []) if isinstance(getattr(p, "text", None), str)]
-    lead = [article.title or ""] + [p.text for p in paragraphs if getattr(p, "kind", "body") == "body"][:1]
     for c in claims:
         name = c.project
         if not name or name in out:
@@ -185,10 +185,14 @@ def name_places(article, claims) -> dict[str, str | None]:
             text, i = mention
             start = max(text.rfind(x, 0, i) for x in "。！？；!?;")
             place = next(reversed(_places(text[start + 1:i])), None) or next(reversed(_places(text[:i])), None)
-        if not place:
-            place = next((found[0] for found in map(_places, lead) if found), None)
-        out[name] = place
+        out[name] = place or _story_place(article, paragraphs)
     return out
+
+
+def _story_place(article, paragraphs) -> str | None:
+    lead = [article.title or ""] + [p.text for p in paragraphs if getattr(p, "kind", "body") == "body"][:1]
+    found = {place for text in lead for place in _places(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def generic_name(key: str) -> bool:
