@@ -138,3 +138,5 @@ def test_a_nameless_project_takes_the_place_named_before_it():
                        paragraphs=[Paragraph(0, "锦州市开工项目50个。盘锦市签约项目20个。", "body"),
                                    Paragraph(1, texts[3], "body")])
     assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?
+    wide = Claim(1, q, texts[1], project="湖南±800千伏特高压直流输电工程")
+    assert registry.name_places(art, [wide]) == {"湖南±800千伏特高压直流输电工程": None}  # a province only

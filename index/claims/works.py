@@ -175,11 +175,11 @@ def counted(text: str, start: int) -> bool:
 
 def valid_name(name: str) -> bool:
     """A name from either finder is no project when it holds a count (山西12座变电站), a verb or a
-    comparison (李强出席…, 相当于12座三峡水电站), a leading date (2023年…), or names an event, a
+    comparison (李强出席…, 相当于12座三峡水电站), a date or a year (2023年…), or names an event, a
     list entry or a programme (花样游泳双人项目, 立法项目, 载人航天工程)."""
     w = _works()
     return not (COUNT_INSIDE.search(name) or w["blockers"].search(name) or w["events"].search(name)
-                or LEADING_DATE.match(name))
+                or LEADING_DATE.match(name) or YEAR_INSIDE.search(name))
 
 
 PHASE = re.compile(r"[一二三四五六七八九十首]期")
@@ -206,6 +206,7 @@ def descriptor_end(name: str, start: int = 0) -> int:
 PROPER_FLAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt", "j"})
 LEADING_CLASSIFIER = re.compile(r"(?:[条座个家处所台套批]|项(?!目))+")
 LEADING_DATE = re.compile(r"[0-9]{2,4}年|[0-9]{1,2}月")
+YEAR_INSIDE = re.compile(r"(?:19|20)[0-9]{2}年")          # 上海浦东2024年重大工程: a year's batch
 
 
 @functools.lru_cache(maxsize=8192)

@@ -166,10 +166,11 @@ def _places(text: str) -> list[str]:
 
 def name_places(article, claims) -> dict[str, str | None]:
     """For each project name of `article`'s claims that identifies no project alone (identified),
-    the place that does: the last one named before the name in the sentence, else the paragraph,
-    of its first mention; else the place of a local story: the one place its title and first
-    body paragraph name (a bulletin names several, none of them the project's); else None. Names
-    that identify their project are left out."""
+    the place that does: the last one named before the name in the sentence of its first mention,
+    else the one place its paragraph names before it; else the place of a local story: the one place its title and first
+    body paragraph name (a bulletin names several, none of them the project's); else None, and
+    None for a name that holds a province (湖南±800千伏特高压直流输电工程). Names that identify
+    their project are left out."""
     out: dict[str, str | None] = {}
     paragraphs = [p for p in (article.paragraphs or []) if isinstance(getattr(p, "text", None), str)]
     for c in claims:
@@ -179,12 +180,16 @@ def name_places(article, claims) -> dict[str, str | None]:
         group = (name, *(getattr(c, "project_aliases", None) or ()))
         if any(identified(n) for n in group):
             continue
+        if any(_rules()["provinces"].search(n) for n in group):
+            out[name] = None               # 湖南±800千伏…工程: its own province, too wide; no other place
+            continue
         place = None
         mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
         if mention:
             text, i = mention
             start = max(text.rfind(x, 0, i) for x in "。！？；!?;")
-            place = next(reversed(_places(text[start + 1:i])), None) or next(reversed(_places(text[:i])), None)
+            before = _places(text[:i])     # the paragraph's only when it names one place (not a bulletin's)
+            place = next(reversed(_places(text[start + 1:i])), None) or (before[0] if len(set(before)) == 1 else None)
         out[name] = place or _story_place(article, paragraphs)
     return out
 
