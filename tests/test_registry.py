@@ -119,6 +119,14 @@ def test_a_name_identifies_its_project_or_not(name, expected):
     assert registry.identified(name) is expected
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("深圳地铁", True), ("太原铁路", True),            # a city's network
+    ("广州地铁14号线", False), ("郑州机场", False), ("墨脱公路", False),
+])
+def test_a_place_s_network_is_no_project(name, expected):
+    assert registry.network(name) is expected
+
+
 def test_a_nameless_project_takes_the_place_named_before_it():
     from index.models import Article, Claim, Paragraph, Quantity
     texts = ["新能源建设提速", "在河北邢台高新区，总投资54亿元的高性能锂离子储能电池项目加紧建设。",

@@ -44,6 +44,7 @@ def _rules():
         "place_tails": tuple(sorted(table["place_tails"], key=len, reverse=True)),
         "organisation_any": re.compile("|".join(map(re.escape, sorted(table["firm_words"], key=len, reverse=True)))),
         "rare_word": int(table["rare_word_frequency"]),
+        "network_types": frozenset(table["network_types"]),
         "provinces": re.compile("(?:" + "|".join(map(re.escape, sorted(table["provinces"], key=len, reverse=True)))
                                 + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
     }
@@ -169,8 +170,8 @@ def name_places(article, claims) -> dict[str, str | None]:
     the place that does: the last one named before the name in the sentence of its first mention,
     else the one place its paragraph names before it; else the place of a local story: the one place its title and first
     body paragraph name (a bulletin names several, none of them the project's); else None, and
-    None for a name that holds a province (湖南±800千伏特高压直流输电工程). Names that identify
-    their project are left out."""
+    None for a name that holds a province (湖南±800千伏特高压直流输电工程) and for a place's
+    network (深圳地铁). Names that identify their project are left out."""
     out: dict[str, str | None] = {}
     paragraphs = [p for p in (article.paragraphs or []) if isinstance(getattr(p, "text", None), str)]
     for c in claims:
@@ -178,6 +179,9 @@ def name_places(article, claims) -> dict[str, str | None]:
         if not name or name in out:
             continue
         group = (name, *(getattr(c, "project_aliases", None) or ()))
+        if all(network(n) for n in group):
+            out[name] = None               # 深圳地铁, 太原铁路: a place's network, no project
+            continue
         if any(identified(n) for n in group):
             continue
         if any(_rules()["provinces"].search(n) for n in group):
@@ -192,6 +196,13 @@ def name_places(article, claims) -> dict[str, str | None]:
             place = next(reversed(_places(text[start + 1:i])), None) or (before[0] if len(set(before)) == 1 else None)
         out[name] = place or _story_place(article, paragraphs)
     return out
+
+
+def network(name: str) -> bool:
+    """A place and a network type only (深圳地铁, 太原铁路, 广州轨道交通): the place's network."""
+    rules = _rules()
+    places = _places(name)
+    return bool(places) and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]
 
 
 def _story_place(article, paragraphs) -> str | None:
