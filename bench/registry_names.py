@@ -6,9 +6,12 @@
 Run it after a corpus ingest (`bench/ingest.py --keep`, or `newsclaims ingest` into a folder under
 /tmp). A registry name passes when index.claims.projects.find_project_names, reading the name
 alone, finds it whole: a work or project suffix, a proper head, no verb phrase, count, date,
-comparison, description or event (index/data/project_names.json, work_types.json). Names
-registered by an older extractor may fail; the share says how many. `--show` lists the sample
-with a mark per name, for reading them by hand (the real test: is it a named project?).
+comparison, description or event (index/data/project_names.json, work_types.json), and it
+identifies its project (index.store.registry.identified: a place, a firm, a proper noun or an
+abbreviation; a nameless one is registered with its place in front). Names registered by an
+older extractor may fail; the share says how many. `--show` lists the sample with a mark per
+name (✗ fails the name rules, ? identifies nothing), for reading them by hand (the real test:
+is it a named project?).
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.claims.projects import find_project_names  # noqa: E402
+from index.store.registry import identified  # noqa: E402
 
 
 def passes(name: str) -> bool:
@@ -41,10 +45,13 @@ def main() -> None:
         sys.exit(f"no projects in {args.data}")
     sample = random.Random(args.seed).sample(names, min(args.sample, len(names)))
     ok = [passes(n) for n in sample]
+    named = [identified(n) for n in sample]
     if args.show:
-        for name, good in zip(sample, ok):
-            print(("  " if good else "✗ ") + name)
-    print(f"projects={len(names)} sampled={len(sample)} pass={sum(ok)} share={sum(ok) / len(sample):.3f}")
+        for name, good, known in zip(sample, ok, named):
+            print(("✗ " if not good else "? " if not known else "  ") + name)
+    both = sum(a and b for a, b in zip(ok, named))
+    print(f"projects={len(names)} sampled={len(sample)} pass={sum(ok)} share={sum(ok) / len(sample):.3f}"
+          f" identified={sum(named)} both={both} share_both={both / len(sample):.3f}")
 
 
 if __name__ == "__main__":

@@ -87,3 +87,25 @@ def test_same_generic_name_in_two_places_is_two_projects(fresh_client):
     body = fresh_client.get("/claims", query_string={"project": "乐西高速", "per_page": 100}).get_json()
     assert len(body["projects"]) == 1                     # a proper name joins across articles
     assert {(c["article_id"], c["raw"]) for c in body["items"]} >= {("g-3", "118亿元"), ("g-4", "81.78%")}
+
+
+def test_a_nameless_project_is_registered_with_its_place_or_not_at_all(fresh_client):
+    post(fresh_client, "n-1", "新能源建设提速\n时间:2024-05-02\n在甘肃酒泉瓜州县，75万千瓦风电项目总投资45亿元。\n")
+    post(fresh_client, "n-2", "新能源建设提速\n时间:2024-05-03\n在新疆哈密市，75万千瓦风电项目总投资40亿元。\n")
+    post(fresh_client, "n-3", "新能源建设提速\n时间:2024-05-04\n今年，75万千瓦风电项目总投资38亿元。\n")
+    names = {p["name"] for p in fresh_client.get("/projects", query_string={"per_page": 100}).get_json()["items"]}
+    assert {"瓜州县75万千瓦风电项目", "新疆哈密市75万千瓦风电项目"} <= names     # two places, two projects
+    assert "75万千瓦风电项目" not in names                                # no place: no registry name
+    body = fresh_client.get("/claims", query_string={"project": "75万千瓦风电", "per_page": 100}).get_json()
+    assert {(c["article_id"], c["raw"]) for c in body["items"]} >= {("n-1", "45亿元"), ("n-2", "40亿元")}
+    assert "n-3" not in {c["article_id"] for c in body["items"]}
+
+
+def test_a_project_is_shown_by_the_name_most_articles_use(fresh_client):
+    post(fresh_client, "h-1", "大桥通车\n时间:2024-05-02\n港珠澳大桥全长55公里，总投资1269亿元。\n")
+    post(fresh_client, "h-2", "大桥客流\n时间:2024-05-03\n港珠澳大桥今年通行车辆超过500万辆次。\n")
+    post(fresh_client, "h-3", "大桥工程\n时间:2024-05-04\n港珠澳大桥主体工程全长29.6公里，港珠澳大桥通车5年。\n")
+    listed = fresh_client.get("/projects", query_string={"q": "港珠澳大桥"}).get_json()["items"]
+    assert [p["name"] for p in listed] == ["港珠澳大桥"]
+    body = fresh_client.get("/claims", query_string={"project": "港珠澳大桥", "per_page": 100}).get_json()
+    assert {c["article_id"] for c in body["items"]} == {"h-1", "h-2", "h-3"}

@@ -78,6 +78,7 @@ def test_period_filter_overlaps():
     ("老旧小区改造工程", "盘锦市", "盘锦市·老旧小区改造"),
     ("雄忻高铁", "锦州市", "雄忻高铁"),                  # a proper head identifies it anywhere
     ("环城高速公路", None, "环城高速公路"),
+    ("中老铁路", "锦州市", "中老铁路"),                  # generic characters, but an abbreviation: no place
 ])
 def test_registry_key_region_qualifier(name, region, key):
     assert registry.registry_key(name, region) == key
@@ -94,3 +95,56 @@ def test_article_region_from_title_then_lead():
 def test_a_section_is_not_an_alias_of_its_line():
     assert not registry.same_project("雄忻高铁", "雄忻高铁雄安地下段", same_article=True)
     assert registry.same_project("宜攀高速宁攀段", "宜攀高速公路宁攀段", same_article=True)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("中老铁路", True),                      # the abbreviation of its two ends
+    ("遂大高速", True),
+    ("沪渝蓉高铁控制性节点工程", True),
+    ("华能托巴水电站", True),                 # a firm, a place
+    ("凯荣集团锦州生产基地项目", True),
+    ("广西平陆运河", True),
+    ("75万千瓦风电项目", False),              # a capacity and a sector
+    ("年产150万吨芳烃项目", False),
+    ("再生铝项目", False),
+    ("第四代核电站", False),
+    ("长江大桥", False),                      # a kind of bridge, in a hundred places
+    ("新能源汽车高速公路", False),
+    ("水面高速", False),
+    ("山东光伏发电项目", False),             # a province is too wide to identify a project
+    ("西安机场", True),                      # a city is not
+    ("深中通道关键控制性工程", True),         # a rare two-character head: an abbreviation
+])
+def test_a_name_identifies_its_project_or_not(name, expected):
+    assert registry.identified(name) is expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("深圳地铁", True), ("太原铁路", True),            # a city's network
+    ("广州地铁14号线", False), ("郑州机场", False), ("墨脱公路", False),
+])
+def test_a_place_s_network_is_no_project(name, expected):
+    assert registry.network(name) is expected
+
+
+def test_a_nameless_project_takes_the_place_named_before_it():
+    from index.models import Article, Claim, Paragraph, Quantity
+    texts = ["新能源建设提速", "在河北邢台高新区，总投资54亿元的高性能锂离子储能电池项目加紧建设。",
+             "华能托巴水电站全面投产，装机140万千瓦。", "新建180万千瓦光伏项目。"]
+    art = Article(id="t", text="\n".join(texts), title=texts[0],
+                  paragraphs=[Paragraph(i, t, "heading" if i == 0 else "body") for i, t in enumerate(texts)])
+    q = Quantity("1", 0, 1, 1, "个", "count")
+    claims = [Claim(1, q, texts[1], project="高性能锂离子储能电池项目"), Claim(2, q, texts[2], project="华能托巴水电站"),
+              Claim(3, q, texts[3], project="180万千瓦光伏项目")]
+    places = registry.name_places(art, claims)
+    assert places["高性能锂离子储能电池项目"] == "河北邢台高新区"
+    assert "华能托巴水电站" not in places         # it names itself
+    assert places["180万千瓦光伏项目"] == "河北邢台高新区"   # none before it: the lead's
+    bare = Article(id="u", text=texts[3], paragraphs=[Paragraph(0, texts[3], "body")])
+    assert registry.name_places(bare, claims[2:]) == {"180万千瓦光伏项目": None}   # none at all: not registered
+    bulletin = Article(id="v", text="", title="国内联播快讯",
+                       paragraphs=[Paragraph(0, "锦州市开工项目50个。盘锦市签约项目20个。", "body"),
+                                   Paragraph(1, texts[3], "body")])
+    assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?
+    wide = Claim(1, q, texts[1], project="湖南±800千伏特高压直流输电工程")
+    assert registry.name_places(art, [wide]) == {"湖南±800千伏特高压直流输电工程": None}  # a province only

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
-from index.claims.works import COUNT_AFTER, descriptor_end, is_section_of, name_start, valid_name, work_names
+from index.claims.works import COUNT_AFTER, counted, descriptor_end, is_section_of, name_start, valid_name, work_names
 from index.text import alternation
 
 if TYPE_CHECKING:
@@ -168,7 +168,8 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
             if _valid(name, t, described=True):
                 found.append((s, e, name))
 
-    works = [(s, e, n) for s, e, n in work_names(text) if valid_name(n) and not COUNT_AFTER.match(text, e)]
+    works = [(s, e, n) for s, e, n in work_names(text)
+             if valid_name(n) and not COUNT_AFTER.match(text, e) and not counted(text, s)]
     return _dedupe(_refined(text, found, t) + works)
 
 
@@ -187,7 +188,7 @@ def _refined(text: str, found, t) -> list[tuple[int, int, str]]:
             continue
         d = descriptor_end(name, name_start(name))
         s, name = s + d, name[d:]
-        if len(name) < 3 or not valid_name(name) or not _valid(name, t, described=True):
+        if len(name) < 3 or not valid_name(name) or not _valid(name, t, described=True) or counted(text, s):
             continue
         if d and not _valid(name, t, _suffix_len(name, t), min_rest=2):
             continue                      # 投运|新型储能项目: nothing proper is left

@@ -23,8 +23,11 @@ from index.text import alternation
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 DIGITS_RE = re.compile(r"[0-9０-９]")
 MAX_HEAD = 8
-TIME_RESIDUE = re.compile(r"^[年月日号]+")
+TIME_RESIDUE = re.compile(r"^[年月日号份]+")     # 前5月|…, 3月份|中老铁路
 COUNT_AFTER = re.compile(r"(?:[0-9.]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]")
+# 9座长江大桥, 98座换乘站: a count right before the name makes it a batch of works, not one
+COUNT_BEFORE = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十百千]+)(?:余|多)?[个项家座所条处]$")
+ADMIN_CUT = re.compile(r"[省市县州]+")
 COUNTED_RE = re.compile(r"[一二两三四五六七八九十百千万]+[个座条家县市省区项所批]")
 
 
@@ -53,7 +56,7 @@ def _works():
         name_verbs=frozenset(d["name_verbs"]),
         leading_flags=frozenset(d["leading_flags"]),
         cut_flags=frozenset(d["cut_flags"]),
-        events=re.compile(alternation(d["event_words"])),
+        events=re.compile(alternation(d["event_words"] + d["programme_words"])),
         cut_words=tuple(d["cut_words"]),
         cut_leading=tuple(d["cut_words_leading"]),
         time_prefix=re.compile(d["time_prefixes"]),
@@ -87,8 +90,8 @@ def _valid_head(head: str, w) -> bool:
         return False
     if w["not_inside"].search(head) or any(head.endswith(g) for g in w["generic"] if len(g) >= 2):
         return False
-    if w["any_type"].search(head) or COUNTED_RE.search(head):
-        return False             # 忻高铁雄安地下段|隧道: a part of another work; 昭觉三县: a count
+    if w["any_type"].search(head) or COUNTED_RE.search(head) or head.endswith("一"):
+        return False             # 忻高铁雄安地下段|隧道: a part of another work; 昭觉三县: a count; 州一|机场: "an"
     return not DIGITS_RE.search(head)
 
 
@@ -106,7 +109,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         s = m.start()
         a = m.group("a")
         joint = m.end("a")
-        if any(text.startswith(x, joint - len(x) + 1) for x in w["not_routes"]):
+        if any(text.startswith(x, joint - x.rfind("到" if "到" in x else "至")) for x in w["not_routes"]):
             continue                              # 总书记来到河套灌区: a verb, not a route
         stop = next((x for x in w["head_stops"] if a.startswith(x) and len(a) - len(x) >= 2), None)
         if stop:                                  # 新建|成都至自贡铁路
@@ -123,6 +126,10 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()):
             continue
         s = _work_head(text, m.start(), w)
+        if s == m.start() - MAX_HEAD and s > 0 and HAN_RE.match(text[s - 1]):
+            cut = ADMIN_CUT.search(text, s, m.start())  # read to the limit mid-word (贵|州省铜仁市…):
+            if cut and cut.end() < m.start() - 1:       # start after the first administrative word
+                s = cut.end()
         head = text[s:m.start()]
         lead = TIME_RESIDUE.match(head)           # 前5月|西部陆海新通道
         if lead:
@@ -161,13 +168,18 @@ def _quoted_names(text: str, w) -> list[tuple[int, int, str]]:
 COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
 
 
+def counted(text: str, start: int) -> bool:
+    """The name starting at `start` follows a count (9座|长江大桥): one of a batch, no name."""
+    return COUNT_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
 def valid_name(name: str) -> bool:
     """A name from either finder is no project when it holds a count (山西12座变电站), a verb or a
-    comparison (李强出席…, 相当于12座三峡水电站), a leading date (2023年…), or names an event or
-    a list entry (花样游泳双人项目, 立法项目)."""
+    comparison (李强出席…, 相当于12座三峡水电站), a date or a year (2023年…), or names an event, a
+    list entry or a programme (花样游泳双人项目, 立法项目, 载人航天工程)."""
     w = _works()
     return not (COUNT_INSIDE.search(name) or w["blockers"].search(name) or w["events"].search(name)
-                or LEADING_DATE.match(name))
+                or LEADING_DATE.match(name) or YEAR_INSIDE.search(name))
 
 
 PHASE = re.compile(r"[一二三四五六七八九十首]期")
@@ -178,8 +190,11 @@ def _ends_before_name(words, k: int, w, eager: bool = False) -> bool:
     is no part of the name; inside a name verbs describe the work (抽水蓄能电站, 再生铝项目).
     `eager`: any such verb ends what comes before (a work's head is short: 覆盖|河套灌区)."""
     word, flag = words[k]
+    before_proper = k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS
+    if flag == "v" and len(word) == 1 and k > 0 and before_proper:
+        return True                     # 货运量占|郑州机场; at the start a verb opens a name (引|江补汉工程)
     return (flag.startswith("v") and len(word) >= 2 and word not in w["name_verbs"]
-            and (eager or (k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS)))
+            and (eager or before_proper))
 
 
 def descriptor_end(name: str, start: int = 0) -> int:
@@ -191,6 +206,7 @@ def descriptor_end(name: str, start: int = 0) -> int:
 PROPER_FLAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt", "j"})
 LEADING_CLASSIFIER = re.compile(r"(?:[条座个家处所台套批]|项(?!目))+")
 LEADING_DATE = re.compile(r"[0-9]{2,4}年|[0-9]{1,2}月")
+YEAR_INSIDE = re.compile(r"(?:19|20)[0-9]{2}年")          # 上海浦东2024年重大工程: a year's batch
 
 
 @functools.lru_cache(maxsize=8192)

@@ -309,23 +309,34 @@ class Store:
                 touched |= self._register_projects(
                     db, article.id, [c.project for c in claims if c.project],
                     registry.article_region(article.title, article.paragraphs),
-                    {c.project: c.project_aliases for c in claims if c.project_aliases})
+                    {c.project: c.project_aliases for c in claims if c.project_aliases},
+                    registry.name_places(article, claims))
             derived.finish()
             # aliases only went away with replaced articles: otherwise only the touched projects' names
             self._forget_orphan_projects(db, None if created else touched)
             db.notify()
         return replaced
 
-    def _register_projects(self, db, article_id: str, names: list[str],
-                           region: str | None = None, aliases: dict | None = None) -> set[int]:
+    def _register_projects(self, db, article_id: str, names: list[str], region: str | None = None,
+                           aliases: dict | None = None, places: dict | None = None) -> set[int]:
         """Attach the article's project names, with the other names the article gives them
         (`aliases`), to known projects (same key) or to new ones; a name of generic words only is
-        keyed with the article's region (registry.registry_key). Returns the projects' ids."""
+        keyed with the article's region (registry.registry_key); a name that identifies no project
+        alone (in `places`, registry.name_places) with the place named before it, which also
+        prefixes its shown name, and is not registered when no place is named. Returns the ids."""
         touched = set()
+        places = places or {}
         for group in registry.cluster(names):
+            where, qualify = region, all(n in places for n in group)
+            if qualify:
+                where = next((places[n] for n in group if places[n]), None)
+                if where is None:
+                    continue
             group = group + [a for n in group for a in (aliases or {}).get(n, ()) if a not in group]
-            keys = {registry.registry_key(n, region) for n in group} - {""}
-            qualified = any(k != registry.name_key(n) for n, k in ((n, registry.registry_key(n, region)) for n in group))
+            if qualify and not group[0].startswith(where):
+                group.append(where + group[0])          # 再生铝项目 of 义县: 义县再生铝项目
+            keys = {registry.registry_key(n, where, qualify) for n in group} - {""}
+            qualified = any(k != registry.name_key(n) for n, k in ((n, registry.registry_key(n, where, qualify)) for n in group))
             marks_k, marks_n = ",".join("?" * len(keys)), ",".join("?" * len(group))
             # the first by key, then the oldest project: the same answer on SQLite and PostgreSQL;
             # a key qualified by the region never joins a project by its bare name
@@ -340,15 +351,16 @@ class Store:
             db.executemany(
                 "INSERT INTO project_aliases(project_id, article_id, alias, key) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
-                [(project_id, article_id, name, registry.registry_key(name, region)) for name in group])
+                [(project_id, article_id, name, registry.registry_key(name, where, qualify)) for name in group])
             touched.add(project_id)
         return touched
 
     def _forget_orphan_projects(self, db, touched: set[int] | None = None) -> None:
-        """Drop projects no article names any more; name the rest by their longest alias (only
-        the `touched` projects, when given: no alias went away)."""
+        """Drop projects no article names any more; name the rest by the alias the most articles
+        use, the longest of those (a leftover read into one article's name, 前两天港珠澳大桥公路,
+        loses to 港珠澳大桥) (only the `touched` projects, when given: no alias went away)."""
         longest = ("(SELECT alias FROM project_aliases a WHERE a.project_id = projects.id"
-                   " ORDER BY length(alias) DESC, alias LIMIT 1)")
+                   " GROUP BY alias ORDER BY COUNT(*) DESC, length(alias) DESC, alias LIMIT 1)")
         if touched is None:
             db.execute("DELETE FROM projects WHERE id NOT IN (SELECT project_id FROM project_aliases)")
             # only the rows whose name changes: PostgreSQL writes a new version of every updated row

@@ -3,6 +3,11 @@
 Two names are one project when their keys (phases, organisation words and generic suffixes
 removed) are equal; within one article also when one key contains the other or abbreviates it
 (清原抽蓄 ⊂ 清原抽水蓄能电站, characters in order with the same first two).
+
+A registered name must identify its project (`identified`: a place, a firm, a proper noun or an
+abbreviation). One that does not (75万千瓦风电项目, 再生铝项目) is registered with the place its
+article names before it (`name_places`), keyed and shown with it (义县再生铝项目), and is left
+out of the registry when no place is named; its claims keep their `project` either way.
 """
 from __future__ import annotations
 
@@ -32,6 +37,16 @@ def _rules():
         "region_not": frozenset(table.get("region_not", ())),
         "generic": re.compile("|".join(map(re.escape, sorted(table.get("generic_name_words", ()), key=len, reverse=True))))
         if table.get("generic_name_words") else None,
+        "proper_flags": frozenset(table["proper_flags"]),
+        "not_proper": frozenset(table["not_proper"]),
+        "places": re.compile("|".join(map(re.escape, sorted(table["places"], key=len, reverse=True)))),
+        "abbreviated": re.compile("(?:" + "|".join(map(re.escape, sorted(table["abbreviated_types"], key=len, reverse=True))) + ")"),
+        "place_tails": tuple(sorted(table["place_tails"], key=len, reverse=True)),
+        "organisation_any": re.compile("|".join(map(re.escape, sorted(table["firm_words"], key=len, reverse=True)))),
+        "rare_word": int(table["rare_word_frequency"]),
+        "network_types": frozenset(table["network_types"]),
+        "provinces": re.compile("(?:" + "|".join(map(re.escape, sorted(table["provinces"], key=len, reverse=True)))
+                                + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
     }
 
 
@@ -70,13 +85,130 @@ def article_region(title: str | None, paragraphs) -> str | None:
     return None
 
 
-def registry_key(name: str, region: str | None) -> str:
+def registry_key(name: str, region: str | None, qualify: bool = False) -> str:
     """The key a name is registered under: its name_key, qualified by the article's region when
-    the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市)."""
+    the name is made only of generic words (环城高速公路 of 锦州市 is not 环城高速公路 of 盘锦市),
+    or by `region` whatever the name when `qualify` (a name that identifies no project alone)."""
     key = name_key(name)
-    if region and key and generic_name(key) and not key.startswith(region):
+    if region and key and (qualify or (generic_name(key) and not identified(key))) and not key.startswith(region):
         return f"{region}·{key}"
     return key
+
+
+def _posseg():
+    import jieba.posseg  # noqa: PLC0415 - loaded by the extractor already; here only on a write
+    return jieba.posseg
+
+
+@functools.lru_cache(maxsize=65536)
+def identified(name: str) -> bool:
+    """The name identifies one project by itself: it holds a place (a province, a word jieba tags
+    as a place), a firm (集团, 公司), a proper noun or an abbreviation (中老铁路, 遂大高速, 沪渝蓉高铁).
+    Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站)."""
+    rules = _rules()
+    firm = rules["organisation_any"].search(name)
+    if firm and firm.start() >= 2:
+        return True                        # 公司生产线: a firm's word with no firm named
+    if any(not rules["provinces"].fullmatch(m.group(0)) for m in rules["places"].finditer(name)):
+        return True                        # a city (合肥, 西安机场); a province alone is too wide
+    words = [(w.word, w.flag) for w in _posseg().cut(name)]
+    run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
+    for word, flag in words:
+        if flag in rules["proper_flags"] and word not in rules["not_proper"] \
+                and not rules["provinces"].fullmatch(word):
+            if len(word) >= 2:
+                return True
+            run += 1
+            if run >= 2:
+                return True
+        else:
+            run = 0
+    # a work's two-character head that is no common word is the abbreviation of its ends or a
+    # place (中老铁路, 深中通道, 甬舟铁路, 平陆运河); 水面高速, 城市地铁, 沙漠公路 are common words
+    freq = _word_freq()
+    for m in rules["abbreviated"].finditer(name):
+        head = name[max(0, m.start() - 2):m.start()]
+        if len(head) == 2 and HAN.fullmatch(head) and head not in rules["not_proper"] \
+                and freq.get(head, 0) < rules["rare_word"]:
+            return True
+    return False
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _word_freq() -> dict:
+    import jieba  # noqa: PLC0415
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _places(text: str) -> list[str]:
+    """The places `text` names, in order: words jieba tags as places, or provinces, run together
+    with what extends them (河北|邢台|高新区, 甘肃|酒泉|瓜州|县)."""
+    rules = _rules()
+    runs, current = [], ""
+    for w in _posseg().cut(text or ""):
+        is_place = (w.flag == "ns" and w.word not in rules["not_proper"] and len(w.word) >= 2) \
+            or rules["places"].fullmatch(w.word) is not None
+        if is_place or (current and w.word in rules["place_tails"]):
+            current += w.word
+            continue
+        if current:
+            runs.append(current)
+            current = ""
+    runs += [current] if current else []
+    # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
+    # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
+    return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
+            or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
+                and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
+
+
+def name_places(article, claims) -> dict[str, str | None]:
+    """For each project name of `article`'s claims that identifies no project alone (identified),
+    the place that does: the last one named before the name in the sentence of its first mention,
+    else the one place its paragraph names before it; else the place of a local story: the one place its title and first
+    body paragraph name (a bulletin names several, none of them the project's); else None, and
+    None for a name that holds a province (湖南±800千伏特高压直流输电工程) and for a place's
+    network (深圳地铁). Names that identify their project are left out."""
+    out: dict[str, str | None] = {}
+    paragraphs = [p for p in (article.paragraphs or []) if isinstance(getattr(p, "text", None), str)]
+    for c in claims:
+        name = c.project
+        if not name or name in out:
+            continue
+        group = (name, *(getattr(c, "project_aliases", None) or ()))
+        if all(network(n) for n in group):
+            out[name] = None               # 深圳地铁, 太原铁路: a place's network, no project
+            continue
+        if any(identified(n) for n in group):
+            continue
+        if any(_rules()["provinces"].search(n) for n in group):
+            out[name] = None               # 湖南±800千伏…工程: its own province, too wide; no other place
+            continue
+        place = None
+        mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
+        if mention:
+            text, i = mention
+            start = max(text.rfind(x, 0, i) for x in "。！？；!?;")
+            before = _places(text[:i])     # the paragraph's only when it names one place (not a bulletin's)
+            place = next(reversed(_places(text[start + 1:i])), None) or (before[0] if len(set(before)) == 1 else None)
+        out[name] = place or _story_place(article, paragraphs)
+    return out
+
+
+def network(name: str) -> bool:
+    """A place and a network type only (深圳地铁, 太原铁路, 广州轨道交通): the place's network."""
+    rules = _rules()
+    places = _places(name)
+    return bool(places) and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]
+
+
+def _story_place(article, paragraphs) -> str | None:
+    lead = [article.title or ""] + [p.text for p in paragraphs if getattr(p, "kind", "body") == "body"][:1]
+    found = {place for text in lead for place in _places(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def generic_name(key: str) -> bool:
