@@ -191,7 +191,7 @@ def _ends_before_name(words, k: int, w, eager: bool = False) -> bool:
     `eager`: any such verb ends what comes before (a work's head is short: 覆盖|河套灌区)."""
     word, flag = words[k]
     before_proper = k + 1 < len(words) and words[k + 1][1] in PROPER_FLAGS
-    if flag == "v" and len(word) == 1 and k > 0 and before_proper:
+    if flag == "v" and len(word) == 1 and k > 0 and before_proper and word not in w["name_verbs"]:
         return True                     # 货运量占|郑州机场; at the start a verb opens a name (引|江补汉工程)
     return (flag.startswith("v") and len(word) >= 2 and word not in w["name_verbs"]
             and (eager or before_proper))
