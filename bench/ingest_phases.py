@@ -9,7 +9,7 @@ of the machine (2 cores shared). This runs what a worker and the parent do, one 
 other in this process, `--repeat` times over the same records into fresh folders, and prints
 the smallest CPU time (time.process_time) of each phase: the figure least disturbed by other
 processes, to compare two trees measured in the same minute (run each with PYTHONPATH set to
-the tree).
+the tree). The package's memos (lru caches of inputs) are emptied before each run.
 
 Phases, as in index/ingest.py: parse (clean + segment, `parse_article`/`parse_html`), claims
 (`extract_claims`), metrics (`metrics.assign`), rest of prepare (digest, checks), analyse
@@ -74,8 +74,26 @@ for name in ("forget", "add", "finish") if layers else ():
         setattr(layers.Layers, name, timed("layers", getattr(layers.Layers, name)))
 
 
+def forget_memos() -> None:
+    """Empty the package's memos of inputs (bounded lru_caches, per-process dicts), as in a new
+    worker: a second run over the same records would otherwise find every answer cached. The
+    tables built once per process (functools.cache, unbounded) stay."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("index.") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            info = getattr(value, "cache_info", None)
+            if callable(info) and info().maxsize is not None:
+                value.cache_clear()
+        for memo in ("_recent", "_cache"):          # fulltext.segments, store.reprints
+            found = getattr(module, memo, None)
+            if isinstance(found, dict):
+                found.clear()
+
+
 def run_once(records: list[dict]) -> dict[str, float]:
     spent.clear()
+    forget_memos()
     folder = Path(tempfile.mkdtemp(prefix="nc-bench-phases-", dir="/tmp"))
     try:
         lib = Library(folder)
