@@ -18,6 +18,7 @@ import functools
 import re
 
 from index import lexicon
+from index.claims import hmm
 from index.text import alternation
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -256,6 +257,7 @@ def name_start(name: str, eager: bool = False) -> int:
 
 def _posseg():
     import jieba.posseg  # noqa: PLC0415 - loaded only when a name is read
+    hmm.install(jieba.posseg)          # the same tags, decoded faster
     import logging  # noqa: PLC0415
     logging.getLogger("jieba").setLevel(logging.WARNING)
     return jieba.posseg
