@@ -20,16 +20,10 @@ import gzip
 import itertools
 import json
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval"
-if not EVAL.is_dir():
-    EVAL = Path("/work/shared/eval")
-sys.path.insert(0, str(EVAL))
+import eval_path  # noqa: E402,F401 - the project and ../shared/eval on sys.path
 
 from score_claims import norm_text, passage_text, same_quantity  # noqa: E402
 

@@ -22,12 +22,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval"
-if not EVAL.is_dir():
-    EVAL = Path("/work/shared/eval")
-sys.path.insert(0, str(EVAL))
+from eval_path import ROOT  # noqa: E402 - the project and ../shared/eval on sys.path
 
 from score_claims import load_corpus, norm_text, period_of, same_project, same_quantity  # noqa: E402
 

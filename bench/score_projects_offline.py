@@ -17,16 +17,10 @@ import argparse
 import datetime as dt
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval"
-if not EVAL.is_dir():
-    EVAL = Path("/work/shared/eval")
-sys.path.insert(0, str(EVAL))
+from eval_path import ROOT  # noqa: E402 - the project and ../shared/eval on sys.path
 
 from score_claims import canon, load_corpus  # noqa: E402
 
