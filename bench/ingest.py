@@ -22,7 +22,6 @@ import itertools
 import os
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -123,10 +122,12 @@ def main():
     if process.returncode:
         sys.exit(f"ingest failed ({process.returncode}):\n{err[-3000:]}")
 
-    with sqlite3.connect(data / "newsclaims.sqlite3") as db:
-        articles, = db.execute("SELECT COUNT(*) FROM articles").fetchone()
-        passages, = db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()
-        claims, = db.execute("SELECT COUNT(*) FROM claims").fetchone()
+    sys.path.insert(0, str(ROOT))
+    from index.store.database import Store      # the folder's SQLite file or NEWSCLAIMS_DATABASE_URL's server
+
+    store = Store(os.environ.get("NEWSCLAIMS_DATABASE_URL") or data / "newsclaims.sqlite3")
+    articles, passages, claims = store.counts().values()
+    store.close()
     check = subprocess.run([str(newsclaims), "check", "--data-dir", str(data)], capture_output=True, text=True)
     print(out.strip())
     print(f"articles         {articles}")
