@@ -76,6 +76,20 @@ def _work_head(text: str, end: int, w) -> int:
     return i
 
 
+def _next_word(text: str, s: int, end: int) -> int:
+    """The first word boundary at or after `s` before `end`, by jieba's dictionary words read from
+    a little before `s` (`s` itself when none is)."""
+    import jieba  # noqa: PLC0415 - loaded with the tagger the names need anyway
+
+    lo = max(0, s - 4)
+    pos = lo
+    for word in jieba.cut(text[lo:end], HMM=False):
+        if pos >= s:
+            return pos if pos < end - 1 else s
+        pos += len(word)
+    return s
+
+
 def _stop_section(section: str, w) -> bool:
     """路段, 阶段, 金宁部分路段: no section name."""
     return section in w["section_stop"] or any(section.endswith(x) for x in w["section_stop"] if len(x) >= 3)
@@ -131,6 +145,8 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
             cut = ADMIN_CUT.search(text, s, m.start())  # read to the limit mid-word (贵|州省铜仁市…):
             if cut and cut.end() < m.start() - 1:       # start after the first administrative word
                 s = cut.end()
+            else:                                       # else at the next word (高|铁重庆…, 距|离万泉河…)
+                s = _next_word(text, s, m.start())
         head = text[s:m.start()]
         lead = TIME_RESIDUE.match(head)           # 前5月|西部陆海新通道
         if lead:
