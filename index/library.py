@@ -69,7 +69,7 @@ def extraction_version() -> str:
     for stage in ("articles", "claims", "data"):
         sources += (package / stage).rglob("*")
     digest = hashlib.sha256()
-    for path in sorted(p for p in sources if p.is_file() and p.suffix != ".pyc"):
+    for path in sorted(p for p in sources if p.is_file() and p.suffix not in (".pyc", ".md")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
