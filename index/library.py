@@ -24,7 +24,7 @@ from pathlib import Path
 from index.store import claim_filters
 from index.store.claim_filters import SORTS as CLAIM_SORTS  # noqa: F401 - the front ends validate against it
 from index.store import registry
-from index.fulltext import indexer
+from index.fulltext import indexer, ranking
 from index.claims import metrics
 from index.claims.extract import extract_claims
 from index.errors import EmptyArticle, InvalidId, TransactionAborted
@@ -108,12 +108,13 @@ class Library:
     """Everything the API and the CLI do, on one data folder."""
 
     def __init__(self, data_dir: str | Path, write_timeout: float = 10.0, catch_up: bool = True,
-                 database_url: str | None = None):
+                 database_url: str | None = None, postings_cache: int | None = None):
         """Open (or create) a data folder and bring its index up to date with the database,
         unless `catch_up` is False (a caller about to rebuild it: `newsclaims reindex`).
 
         The database: `database_url` (postgresql://…), else NEWSCLAIMS_DATABASE_URL, else the
-        SQLite file in the data folder.
+        SQLite file in the data folder. `postings_cache`: decoded postings the searches of this
+        process keep (default `ranking.POSTINGS_CACHE`).
         :raise store.database.SchemaError: the database has another schema version.
         """
         self.data_dir = Path(data_dir)
@@ -143,6 +144,8 @@ class Library:
                 if self._database_id_file.exists() and self._database_id_file.read_text() != self.store.database_id():
                     self._set_index_generation(-1)              # built from another database: rebuild
                 self._catch_up()
+        if postings_cache is not None:
+            ranking.set_postings_cache(postings_cache)
         self.searcher = PassageSearcher(self.ix)
 
     # -- plumbing -------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     observability.init_app(app)          # JSON logs, request ids, access lines, /metrics
     library = app.extensions["newsclaims"] = Library(
         app.config["DATA_DIR"], write_timeout=float(app.config["WRITE_TIMEOUT"]),
-        database_url=app.config["DATABASE_URL"] or None)
+        database_url=app.config["DATABASE_URL"] or None, postings_cache=int(app.config["POSTINGS_CACHE"]))
     app.extensions["newsclaims"].searcher.warm()     # in gunicorn's master (preload): workers start warm
     # with a shared database each serving process follows the other nodes' writes (started
     # here, in the process that serves: a thread of gunicorn's master would not survive the fork)

@@ -144,3 +144,26 @@ def test_same_with_headings_found_through_their_paragraph(tmp_path):
     assert_same(lib, qs + queries(lib, 100))
     page = lib.searcher.search("丹巴水电站 广州新机场")
     assert [h.kind for h in page.hits[:2]] == ["body", "heading"]
+
+
+@pytest.fixture
+def postings_cache():
+    """Restores the process-wide cache's capacity the test changes."""
+    yield
+    ranking.set_postings_cache(ranking.POSTINGS_CACHE)
+
+
+def test_a_cache_too_small_for_most_words_ranks_the_same(library, postings_cache):
+    ranking._postings.clear()
+    ranking.set_postings_cache(40)                   # fewer postings than most words have
+    assert_same(library, queries(library, 200))
+    assert ranking._postings.size <= 40
+
+
+def test_the_service_sizes_the_cache_from_its_setting(tmp_path, postings_cache):
+    from helpers import make_app
+
+    make_app(tmp_path / "data", POSTINGS_CACHE=1234)
+    assert ranking._postings.capacity == 1234
+    with pytest.raises(ValueError):
+        ranking.set_postings_cache(-1)

@@ -91,9 +91,24 @@ class _Cache:
             self.items.clear()
             self.size = 0
 
+    def resize(self, capacity: int):
+        with self.lock:
+            self.capacity = capacity
+            while self.size > self.capacity:
+                _, (_, evicted) = self.items.popitem(last=False)
+                self.size -= evicted
+
 
 _postings = _Cache(POSTINGS_CACHE)
 _blocks = _Cache(BLOCK_CACHE)
+
+
+def set_postings_cache(postings: int) -> None:
+    """Keep up to `postings` decoded postings in this process (NEWSCLAIMS_POSTINGS_CACHE): a
+    larger corpus needs more for the same hit rate, each costing ~8 bytes of every worker."""
+    if postings < 0:
+        raise ValueError(f"the postings cache cannot hold {postings} postings")
+    _postings.resize(postings)
 _lengths: dict[tuple[str, str], np.ndarray] = {}
 _lengths_lock = threading.Lock()
 
