@@ -177,14 +177,11 @@ class PostgresConnection:
             found = self._sql[sql] = INSTR.sub("strpos(", sql.replace("%", "%%").replace("?", "%s"))
         return found
 
-    def execute(self, sql: str, params=()):
-        if any(type(p) is str and "\x00" in p for p in params):
-            # PostgreSQL text cannot hold NUL, so it refuses such a parameter; nothing stored holds
-            # one either (Library.prepare drops them), so the value must match nothing: U+FFFF, a
-            # noncharacter, keeps that true on both databases.
-            params = [p.replace("\x00", "\uffff") if type(p) is str else p for p in params]
+    @contextmanager
+    def _errors_translated(self):
+        """psycopg's errors as the store's: Busy, TransactionAborted, DatabaseUnavailable."""
         try:
-            return self.raw.execute(self._translate(sql), params or None)
+            yield
         except self._busy as err:
             raise Busy(self.lock_timeout) from err
         except self._aborted as err:
@@ -192,19 +189,21 @@ class PostgresConnection:
         except self._lost as err:
             raise DatabaseUnavailable(f"the database connection failed: {_first_line(err)}") from err
 
+    def execute(self, sql: str, params=()):
+        if any(type(p) is str and "\x00" in p for p in params):
+            # PostgreSQL text cannot hold NUL, so it refuses such a parameter; nothing stored holds
+            # one either (Library.prepare drops them), so the value must match nothing: U+FFFF, a
+            # noncharacter, keeps that true on both databases.
+            params = [p.replace("\x00", "\uffff") if type(p) is str else p for p in params]
+        with self._errors_translated():
+            return self.raw.execute(self._translate(sql), params or None)
+
     def executemany(self, sql: str, rows) -> None:
         rows = list(rows)
         if not rows:
             return
-        try:
-            with self.raw.cursor() as cursor:
-                cursor.executemany(self._translate(sql), rows)
-        except self._busy as err:
-            raise Busy(self.lock_timeout) from err
-        except self._aborted as err:
-            raise TransactionAborted(f"the database ended the transaction: {_first_line(err)}") from err
-        except self._lost as err:
-            raise DatabaseUnavailable(f"the database connection failed: {_first_line(err)}") from err
+        with self._errors_translated(), self.raw.cursor() as cursor:
+            cursor.executemany(self._translate(sql), rows)
 
     def executescript(self, script: str) -> None:
         for statement in postgres_ddl(script):
