@@ -82,9 +82,7 @@ class _Cache:
                 return
             self.items[key] = (value, size)
             self.size += size
-            while self.size > self.capacity:
-                _, (_, evicted) = self.items.popitem(last=False)
-                self.size -= evicted
+            self._evict()
 
     def clear(self):
         with self.lock:
@@ -94,9 +92,13 @@ class _Cache:
     def resize(self, capacity: int):
         with self.lock:
             self.capacity = capacity
-            while self.size > self.capacity:
-                _, (_, evicted) = self.items.popitem(last=False)
-                self.size -= evicted
+            self._evict()
+
+    def _evict(self):
+        """The least recently used entries out until the rest fits; the caller holds the lock."""
+        while self.size > self.capacity:
+            _, (_, evicted) = self.items.popitem(last=False)
+            self.size -= evicted
 
 
 _postings = _Cache(POSTINGS_CACHE)
