@@ -409,9 +409,10 @@ def scorer(shared: Path):
     return norm_text, passage_of
 
 
-def judge(qrels: list[dict], ranked_of, norm_text, k: int = 10) -> tuple[float, float, float]:
+def judge(qrels: list[dict], ranked_of, norm_text, k: int = 10, on_query=None) -> tuple[float, float, float]:
     """Mean recall@k, MRR@k, nDCG@k (binary gains) as score_search.py counts them;
-    `ranked_of(query)` -> [(article id, passage text)] best first."""
+    `ranked_of(query)` -> [(article id, passage text)] best first; `on_query(query, found,
+    relevant, gains, ndcg)` is told each query's figures."""
     recalls, rrs, ndcgs = [], [], []
     for q in qrels:
         ranked = ranked_of(q["query"])[:k]
@@ -427,6 +428,8 @@ def judge(qrels: list[dict], ranked_of, norm_text, k: int = 10) -> tuple[float, 
         dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
         idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), k)))
         ndcgs.append(dcg / idcg if idcg else 0.0)
+        if on_query is not None:
+            on_query(q["query"], len(found), len(rel), gains, ndcgs[-1])
     n = len(qrels) or 1
     return sum(recalls) / n, sum(rrs) / n, sum(ndcgs) / n
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
-import os
 import random
 import statistics
 import sys
@@ -29,13 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from index.fulltext import indexer  # noqa: E402
 from index.fulltext.searcher import PassageSearcher  # noqa: E402
+from search import judge, scorer  # noqa: E402 - bench/search.py: score_search.py's rules, counted once
 
-
-def shared_helpers(shared: Path):
-    """norm_text and passage_of from the scorer, so the rules are the scorer's own."""
-    sys.path.insert(0, str(shared / "eval"))
-    from score_search import norm_text, passage_of  # noqa: E402
-    return norm_text, passage_of
 
 
 def paragraphs_of(text: str, article_id: str):
@@ -57,29 +50,16 @@ def seed_documents(seeds: Path):
 
 
 def relevance(searcher, qrels, norm_text, passage_of, k=10, verbose=True):
-    recalls, rrs, ndcgs = [], [], []
-    for q in qrels:
-        page = searcher.search(q["query"], per_page=k, highlight=False, with_total=False)
-        items = [{"passage": {"article_id": h.article_id, "text": h.text}} for h in page.hits]
-        ranked = [passage_of(item) for item in items][:k]
-        rel = [(os.path.splitext(r["article"])[0], norm_text(r["context"])) for r in q["relevant"]]
-        found, gains = set(), []
-        for art, text in ranked:
-            t = norm_text(text)
-            hit = [i for i, (a, c) in enumerate(rel) if a == art and c in t and i not in found]
-            found.update(hit)
-            gains.append(1 if hit else 0)
-        recalls.append(len(found) / len(rel))
-        rrs.append(next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0))
-        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
-        idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), k)))
-        ndcgs.append(dcg / idcg if idcg else 0.0)
-        if verbose and (len(found) < len(rel) or ndcgs[-1] < 0.999):
-            print(f"  {q['query']}: found {len(found)}/{len(rel)}, gains {''.join(map(str, gains))}, "
-                  f"ndcg {ndcgs[-1]:.3f}")
-    n = len(qrels) or 1
-    return {"queries": len(qrels), "recall@k": round(sum(recalls) / n, 3), "mrr": round(sum(rrs) / n, 3),
-            "ndcg@k": round(sum(ndcgs) / n, 3)}
+    def ranked_of(query):
+        page = searcher.search(query, per_page=k, highlight=False, with_total=False)
+        return [passage_of({"passage": {"article_id": h.article_id, "text": h.text}}) for h in page.hits][:k]
+
+    def report(query, found, relevant, gains, ndcg):
+        if verbose and (found < relevant or ndcg < 0.999):
+            print(f"  {query}: found {found}/{relevant}, gains {''.join(map(str, gains))}, ndcg {ndcg:.3f}")
+
+    recall, mrr, ndcg = judge(qrels, ranked_of, norm_text, k, on_query=report)
+    return {"queries": len(qrels), "recall@k": round(recall, 3), "mrr": round(mrr, 3), "ndcg@k": round(ndcg, 3)}
 
 
 def corpus_documents(path: Path, limit: int | None = None):
@@ -141,7 +121,7 @@ def main():
     ap.add_argument("--reuse", action="store_true", help="reuse an existing corpus index")
     args = ap.parse_args()
 
-    norm_text, passage_of = shared_helpers(args.shared)
+    norm_text, passage_of = scorer(args.shared)
     qrels = [json.loads(line) for line in (args.shared / "gold" / "seeds.qrels.jsonl").open(encoding="utf-8")
              if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
