@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 
 from procfs import descendants
-from search import BIN, DEFAULT_CORPUS, ROOT, Client, Pool, draw_queries, load, memory_line, ms, start_gunicorn
+from search import (BIN, DEFAULT_CORPUS, ROOT, Client, Pool, draw_queries, load, memory_line, ms, one_client,
+                    start_gunicorn)
 
 PORT = 8192
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -171,11 +172,8 @@ def main():
             client = Client(PORT)
             for _ in range(20):
                 client.get(pool.take())
-            single, single_errors = [], 0
-            for _ in range(args.single):
-                elapsed, error = client.get(pool.take())
-                single.append(elapsed)
-                single_errors += bool(error)
+            single, errors = one_client(client, pool, args.single)
+            single_errors = len(errors)
             client.conn.close()
             many, many_errors, wall = load(PORT, pool, 8, args.duration)
             workers = memory_line(server.pid)

@@ -225,6 +225,17 @@ def ms(values, p) -> str:
     return f"{pct(values, p) * 1000:.1f}"
 
 
+def one_client(client: Client, pool: Pool, requests: int) -> tuple[list[float], list[str]]:
+    """`requests` queries one after the other on `client`'s connection: latencies and errors."""
+    lat, errors = [], []
+    for _ in range(requests):
+        elapsed, error = client.get(pool.take())
+        lat.append(elapsed)
+        if error:
+            errors.append(error)
+    return lat, errors
+
+
 def load(port: int, pool: Pool, clients: int, duration: float, master: int | None = None,
          every: float = 0.0) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
@@ -552,24 +563,15 @@ def main():
             warm_errors += [e for e in [client.get(pool.take())[1]] if e]
         print(f"warm-up          20 requests in {time.perf_counter() - warm_started:.1f} s, errors {len(warm_errors)}"
               f"{' (' + warm_errors[0] + ')' if warm_errors else ''}")
-        lat, errors = [], []
-        for _ in range(args.single):
-            elapsed, error = client.get(pool.take())
-            lat.append(elapsed)
-            if error:
-                errors.append(error)
+        lat, errors = one_client(client, pool, args.single)
         client.conn.close()
         print(f"1 client         {len(lat)} requests: p50 {ms(lat, 50)} ms  p95 {ms(lat, 95)} ms  p99 {ms(lat, 99)} ms"
               f"  max {ms(lat, 100)} ms  errors {len(errors)}")
         print(f"after 1 client   {memory_line(master)}")
 
         if args.facet_queries:
-            client, lat, errors = Client(port, FACETS), [], []
-            for _ in range(args.facet_queries):
-                elapsed, error = client.get(pool.take())
-                lat.append(elapsed)
-                if error:
-                    errors.append(error)
+            client = Client(port, FACETS)
+            lat, errors = one_client(client, pool, args.facet_queries)
             client.conn.close()
             print(f"1 client, facets {len(lat)} requests ({FACETS}): p50 {ms(lat, 50)} ms  p95 {ms(lat, 95)} ms"
                   f"  p99 {ms(lat, 99)} ms  max {ms(lat, 100)} ms  errors {len(errors)}")
