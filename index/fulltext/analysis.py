@@ -52,6 +52,7 @@ UNIT_SYMBOLS = frozenset("%‰℃$¥€£")
 SKIP = re.compile(r"[\W_]+")             # punctuation and white space: no term, no position
 
 CACHE_SIZE = 2048                          # texts whose segmentation is kept (highlighting, reindex)
+SUBWORD_CACHE_SIZE = 50_000                # long words whose sub-words are kept (~10 MB at most)
 
 # jieba's finalseg.re_skip: how jieba cuts a run of letters, digits and signs it does not know
 JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
@@ -166,15 +167,17 @@ def _merge_digit_groups(text: str, words):
     return out
 
 
-def _subwords(word: str):
-    """The dictionary words strictly inside a Han word of 3+ characters, as (sub, offset)."""
+@functools.lru_cache(maxsize=SUBWORD_CACHE_SIZE)
+def _subwords(word: str) -> tuple[tuple[str, int], ...]:
+    """The dictionary words strictly inside a Han word of 3+ characters, as (sub, offset).
+
+    Memoised: a long word costs ~n²/2 dictionary lookups, and the same words recur across
+    passages (the cache holds the frequent ones; ~0.1 µs a hit instead of ~3 µs)."""
     known = fast_segmenter().has_word
     n = len(word)
-    for i in range(n - 1):
-        for j in range(i + 2, n + 1 if i else n):        # never the whole word itself
-            sub = word[i:j]
-            if known(sub):
-                yield sub, i
+    return tuple((word[i:j], i) for i in range(n - 1)
+                 for j in range(i + 2, n + 1 if i else n)        # never the whole word itself
+                 if known(word[i:j]))
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

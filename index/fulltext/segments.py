@@ -109,9 +109,10 @@ def _postings(field, name: str, value) -> list:
         analyzer, fmt = field.analyzer, field.format
         if type(analyzer) is JiebaAnalyzer and type(fmt) is Characters:
             return _character_postings(value, analyzer.subwords, fmt.field_boost)
-        if type(analyzer) is IDTokenizer and type(fmt) is Existence:      # ID(): the value is the term
-            return [(value.encode("utf-8"), 1, fmt.field_boost, emptybytes)]
-    # the rest is remembered for a while: an article's passages share title, source and date
+        if type(analyzer) is IDTokenizer and type(fmt) is Existence and field.unique:
+            return [(value.encode("utf-8"), 1, fmt.field_boost, emptybytes)]    # the value is the term
+    # the rest is remembered for a while: an article's passages share title, source and date,
+    # and the same list for the same value lets SegmentBuilder.add see the repeat
     key = (name, value)
     try:
         found = _recent.get(key)
@@ -188,12 +189,17 @@ class SegmentBuilder:
         stored._child._compress = _deflate_stored
         self._terms: dict[str, dict[bytes, _Postings]] = {}
         self._lengths: dict[str, array] = {}      # per field: each document's length as stored
+        # An article's passages repeat its title, source, date and id, and neighbours often share
+        # kind and flags: in those fields a document whose postings are the previous document's
+        # (the same list, from `_postings`' memo) extends a run, added at once when it ends.
+        self._runs: dict[str, list] = {name: None for name, field in schema.items()
+                                       if field.indexed and not field.unique and type(field.format) is not Characters}
         self.docnum = 0
         self.postings = 0
 
     def add(self, rows: Iterable[tuple]) -> None:
         """Add one document given as `analyse` rows."""
-        perdoc, docnum, schema = self._perdoc, self.docnum, self.schema
+        perdoc, docnum, schema, runs = self._perdoc, self.docnum, self.schema, self._runs
         perdoc.start_doc(docnum)
         for name, postings, length, stored, column in rows:
             field = schema[name]
@@ -206,13 +212,22 @@ class SegmentBuilder:
                 if lengths is None:
                     lengths = self._lengths[name] = array("I", bytes(4 * docnum))
                 lengths.append(byte_to_length(length_to_byte(length)) if length else 0)
-                for tbytes, _freq, weight, vbytes in postings:
-                    entry = terms.get(tbytes)
-                    if entry is None:
-                        entry = terms[tbytes] = _Postings()
-                    entry.ids.append(docnum)
-                    entry.weights.append(weight)
-                    entry.values.append(vbytes or emptybytes)
+                if name in runs:
+                    run = runs[name]
+                    if run is not None and run[0] is postings and run[1] + run[2] == docnum:
+                        run[2] += 1
+                    else:
+                        if run is not None:
+                            _add_run(terms, *run)
+                        runs[name] = [postings, docnum, 1]
+                else:
+                    for tbytes, _freq, weight, vbytes in postings:
+                        entry = terms.get(tbytes)
+                        if entry is None:
+                            entry = terms[tbytes] = _Postings()
+                        entry.ids.append(docnum)
+                        entry.weights.append(weight)
+                        entry.values.append(vbytes or emptybytes)
                 self.postings += len(postings)
             perdoc.add_field(name, field, stored, length)
             if column is not None:
@@ -225,6 +240,9 @@ class SegmentBuilder:
 
     def finish(self):
         """Write the term dictionary and posting lists; returns the finished segment."""
+        for name, run in self._runs.items():
+            if run is not None:
+                _add_run(self._terms[name], *run)
         self._perdoc.close()
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
         postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
@@ -261,6 +279,18 @@ class SegmentBuilder:
         if self.compound and self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
         return self.segment
+
+
+def _add_run(terms: dict, postings, first: int, count: int) -> None:
+    """Add the same `postings` for the `count` documents from `first`."""
+    ids = range(first, first + count)
+    for tbytes, _freq, weight, vbytes in postings:
+        entry = terms.get(tbytes)
+        if entry is None:
+            entry = terms[tbytes] = _Postings()
+        entry.ids.extend(ids)
+        entry.weights.extend([weight] * count)
+        entry.values.extend([vbytes or emptybytes] * count)
 
 
 class _TermKeys:
