@@ -41,6 +41,7 @@ from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from zlib_ng import zlib_ng
 
 from index.forking import receive
 from index.fulltext.analysis import JiebaAnalyzer, index_terms
@@ -48,6 +49,10 @@ from index.fulltext.analysis import JiebaAnalyzer, index_terms
 SEGMENT_POSTINGS = 6_000_000   # a builder's segment is finished beyond this many postings (memory bound)
 PARALLEL_FROM = 5_000          # documents: fewer are written in this process (forking costs ~0.2 s)
 COMPRESS_FROM = 256           # pickled blocks smaller than this (bytes) are stored uncompressed
+# Posting blocks are deflated by zlib-ng at its level 1: a standard zlib stream (readers inflate it
+# with zlib), 4x faster to write than zlib at Whoosh's level 3 for ~20% larger blocks
+# (docs/performance.md). Whoosh's own writer (merges, small writes) keeps zlib at level 3.
+POSTING_LEVEL = 1
 FLUSH_BYTES = 1 << 20         # posting bytes gathered before one write
 _TERMINFO = W3TermInfo._struct
 
@@ -335,7 +340,7 @@ class _BlockEncoder:
     bytes is stored uncompressed: zlib.compress costs ~13 µs however small its input (it sets
     up a 256 KB deflate state) and most terms have a block of a few postings; the block header
     records the compression (0 = none) and readers decompress only when it says so, so the
-    format is unchanged. A term with one posting (~40% of terms) takes a short path with the
+    format is unchanged. Larger blocks are deflated by zlib-ng (POSTING_LEVEL). A term with one posting (~40% of terms) takes a short path with the
     same result.
     """
 
@@ -363,7 +368,7 @@ class _BlockEncoder:
                           self._mini_values((value,) if value else ())), 2)
             comp = self.compression if len(data) >= COMPRESS_FROM else 0
             if comp:
-                data = zlib.compress(data, comp)
+                data = zlib_ng.compress(data, POSTING_LEVEL)
             info = dumps((1, docnum, maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
             size = len(info) + len(data)
             block = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-size), info, data))
@@ -401,7 +406,7 @@ class _BlockEncoder:
             data = dumps((deltas, mini_weights, self._mini_values(list(filter(None, entry.values[start:end])))), 2)
             comp = self.compression if len(data) >= COMPRESS_FROM else 0
             if comp:
-                data = zlib.compress(data, comp)
+                data = zlib_ng.compress(data, POSTING_LEVEL)
             info = dumps((end - start, block_ids[-1], maxweight, comp, length_to_byte(minlength),
                           length_to_byte(maxlength)), 2)
             size = len(info) + len(data)
