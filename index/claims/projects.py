@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
-from index.claims.works import COUNT_AFTER, counted, descriptor_end, is_section_of, name_start, valid_name, work_names
+from index.claims.works import (COUNT_AFTER, boundary_in_word, counted, descriptor_end, is_section_of, name_start,
+                                valid_name, word_goes_on, work_names)
 from index.text import alternation
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def _left_start(text: str, end: int, limit: int, t) -> int:
     floor = max(limit, end - MAX_NAME)
     words, lengths = t["boundary_set"], t["boundary_lengths"]
     while i > floor:
-        if text[i - 1] in PUNCT or _ends_with_any(text, i, words, lengths):
+        if text[i - 1] in PUNCT or (_ends_with_any(text, i, words, lengths)
+                                    and not (text[i - 1] in words and boundary_in_word(text, i))):
             break
         i -= 1
     return i
@@ -142,6 +144,8 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
         pm = t["phase_re"].match(text, e)
         if pm:
             e = pm.end()
+        elif word_goes_on(text, e, m.group(0)):
+            continue                      # 汽车工程|系, 智能高端工程|起重机: no project ends there
         s = _left_start(text, m.start(), 0, t)
         name = text[s:e]
         weak = not t["suffix_re"].fullmatch(text, m.start(), m.end()) or m.group(0).endswith(t["weak"])

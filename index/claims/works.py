@@ -52,6 +52,7 @@ def _works():
         descriptor=re.compile("^(?:" + "|".join(d["descriptors"]) + ")"),
         not_before={k: tuple(v) for k, v in d["type_not_before"].items() if k != "*"},
         not_before_any=tuple(d["type_not_before"].get("*", ())),
+        type_word_keeps=frozenset(d["type_word_keeps"]),
         inner_ends=tuple(d["inner_ends"]),
         anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{alternation(d['anaphor_openers'])})?(?:{alternation(d['anaphors'])})(?![数个量库])"),
         any_type=re.compile(types),
@@ -90,6 +91,34 @@ def _next_word(text: str, s: int, end: int) -> int:
             return pos if pos < end - 1 else s
         pos += len(word)
     return s
+
+
+def _dictionary() -> dict:
+    import jieba  # noqa: PLC0415 - loaded with the tagger the names need anyway
+
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def word_goes_on(text: str, end: int, matched: str) -> bool:
+    """The suffix or work type `matched`, ending at `end`, is the start of a longer word with the
+    next character (工程|师, 项目|组, 中心|区, 铁路|网): no name ends there, unless that word is a
+    work too (铁路桥, 立交桥: data type_word_keeps)."""
+    if end >= len(text) or not HAN_RE.match(text[end]):
+        return False
+    freq = _dictionary()
+    w = _works()
+    for k in range(2, min(len(matched), 4) + 1):
+        word = matched[-k:] + text[end]
+        if freq.get(word, 0) > 0 and word not in w["type_word_keeps"]:
+            return True
+    return False
+
+
+def boundary_in_word(text: str, i: int) -> bool:
+    """The one-character boundary word before `i` makes a word with the character at `i` (在|线,
+    在|建, 和|田): it is no boundary there."""
+    return i < len(text) and _dictionary().get(text[i - 1:i + 1], 0) > 0
 
 
 def _stop_section(section: str, w) -> bool:
@@ -144,7 +173,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     for m in w["type_re"].finditer(text):
         t = m.group(0)
         if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()) \
-                or text.startswith(w["not_before_any"], m.end()):
+                or text.startswith(w["not_before_any"], m.end()) or word_goes_on(text, m.end(), t):
             continue                              # 霍尔果斯铁路|口岸, 中国大运河|研究院: no work
         s = _work_head(text, m.start(), w)
         if s == m.start() - MAX_HEAD and s > 0 and HAN_RE.match(text[s - 1]):

@@ -49,7 +49,9 @@ def _rules():
                                 + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
         "work_words": re.compile("(?:" + "|".join(map(re.escape, sorted(_work_words(), key=len, reverse=True))) + ")$"),
         "capacity": re.compile(table["capacity_lead"]),
+        "sector": re.compile("|".join(map(re.escape, sorted(table["sector_words"], key=len, reverse=True)))),
         "common_noun": int(table["common_noun_frequency"]),
+        "network_place": int(table["network_place_frequency"]),
         "region_word": re.compile(table["region_word"]),
         "network_tails": frozenset(table["network_types"]) | frozenset(table["network_tails"]),
     }
@@ -126,6 +128,8 @@ def identified(name: str) -> bool:
         return True                        # a city (合肥, 西安机场); a province alone is too wide
     if rules["capacity"].match(name):
         return any(not rules["provinces"].fullmatch(p) for p in _places(name))
+    if ROUTE.search(name):
+        return True                        # 黄桶至百色铁路: a route names its two ends
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
     for word, flag in words:
@@ -164,12 +168,13 @@ def _proper(word: str, flag: str, rules) -> bool:
 
 def _common_head(head: str, rules) -> bool:
     words = [(w.word, w.flag) for w in _posseg().cut(head)]
-    if any(flag.startswith("v") for _, flag in words):
-        return True
+    if any(flag.startswith("v") for _, flag in words) and not any(flag == "j" for _, flag in words):
+        return True                        # 出|湖, 穿|沙; 筑|蓉 is 筑 (贵阳) and 蓉 (成都)
     return len(words) == 1 and words[0][1] == "n" and _word_freq().get(head, 0) >= rules["common_noun"]
 
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
+ROUTE = re.compile(r"[\u4e00-\u9fff]{2}(?:至|到)[\u4e00-\u9fff]{2}")
 
 
 def _word_freq() -> dict:
@@ -222,6 +227,9 @@ def name_places(article, claims) -> dict[str, str | None]:
         if any(_rules()["provinces"].search(n) for n in group):
             out[name] = None               # 湖南±800千伏…工程: its own province, too wide; no other place
             continue
+        if all(sector_only(n) for n in group):
+            out[name] = None               # 制造业项目, 在建|水利项目: a kind of project, not one
+            continue
         place = None
         mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
         if mention:
@@ -233,10 +241,17 @@ def name_places(article, claims) -> dict[str, str | None]:
     return out
 
 
+def sector_only(name: str) -> bool:
+    """The name says only what kind of project it is (制造业项目, 精细化工项目, 水利项目): its key
+    holds nothing but sector words (data: sector_words) and at most one other character."""
+    return len(_rules()["sector"].sub("", name_key(name))) < 2
+
+
 def network(name: str) -> bool:
     """A place and a network type only (深圳地铁, 太原铁路, 广州轨道交通): the place's network; so is
     a country or a region with a network type or a bare 项目/工程 (意大利铁路, 京津冀铁路,
-    伊朗标志性工程): a dictionary place word (not 匈塞, 蒙内: abbreviations jieba guesses) or
+    伊朗标志性工程): a place word jieba's dictionary holds often (data: network_place_frequency; not
+    匈塞, 蒙内, abbreviations jieba guesses, nor 贵南, 福厦, rare places that are also abbreviations) or
     a region word (data: region_heads) followed by network words only."""
     rules = _rules()
     places = _places(name)
@@ -245,7 +260,8 @@ def network(name: str) -> bool:
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     k = 0
     freq = _word_freq()
-    while k < len(words) and (words[k][1] == "ns" and freq.get(words[k][0], 0) > 0 or words[k][0] in _region_heads()
+    while k < len(words) and (words[k][1] == "ns" and freq.get(words[k][0], 0) >= rules["network_place"]
+                              or words[k][0] in _region_heads()
                               or rules["region_word"].fullmatch(words[k][0])):
         k += 1
     rest = words[k:]
