@@ -217,7 +217,7 @@ def _quoted_names(text: str, w) -> list[tuple[int, int, str]]:
             if not w["not_inside"].search(m.group(1)) and len(m.group(1)) >= 5]
 
 
-COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
+COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人组]|[0-9]%")
 
 
 def counted(text: str, start: int) -> bool:

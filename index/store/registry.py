@@ -200,6 +200,7 @@ def _places(text: str) -> list[str]:
     runs += [current] if current else []
     # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
     # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
+    runs = [run for run in runs if not _region_area(run)]          # 东北地区, 粤港澳: no project's place
     return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
             or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
                 and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
@@ -257,6 +258,8 @@ def network(name: str) -> bool:
     places = _places(name)
     if places and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]:
         return True
+    if places == [name]:
+        return True                        # 甘肃河西走廊: a place, not a work
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     k = 0
     freq = _word_freq()
@@ -265,7 +268,16 @@ def network(name: str) -> bool:
                               or rules["region_word"].fullmatch(words[k][0])):
         k += 1
     rest = words[k:]
+    if k == 1 and not rest and words[0][1] == "ns" and len(words[0][0]) > 2:
+        return True                        # 河西走廊: a place jieba knows whole, not a work
     return 0 < k and bool(rest) and all(w in rules["network_tails"] for w, _ in rest)
+
+
+def _region_area(run: str) -> bool:
+    rules = _rules()
+    region = rules["region_word"].fullmatch(run)
+    return run in _region_heads() or bool(region and (not region.group(1) or region.group(1) in rules["not_proper"]
+                                                     or region.group(1) in _region_heads()))
 
 
 @functools.cache
