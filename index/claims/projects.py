@@ -51,7 +51,7 @@ def _tables():
     list_verbs = tuple(sorted(set(data["list_verbs"]), key=len, reverse=True))
     weak = tuple(data.get("weak_suffixes", ()))
     list_stops = frozenset(list_verbs) | {"的", "在", "对"}
-    return dict(boundary_set=frozenset(boundaries), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
+    return dict(boundary_set=frozenset(boundaries), word_boundaries=frozenset(data["word_boundaries"]), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
                 list_stop_set=list_stops, list_verb_set=frozenset(list_verbs),
                 list_stop_lengths=tuple(sorted({len(w) for w in list_stops})),
                 suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
@@ -73,7 +73,7 @@ def _left_start(text: str, end: int, limit: int, t) -> int:
     words, lengths = t["boundary_set"], t["boundary_lengths"]
     while i > floor:
         if text[i - 1] in PUNCT or (_ends_with_any(text, i, words, lengths)
-                                    and not (text[i - 1] in words and boundary_in_word(text, i))):
+                                    and not (text[i - 1] in t["word_boundaries"] and boundary_in_word(text, i))):
             break
         i -= 1
     return i

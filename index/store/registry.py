@@ -258,8 +258,6 @@ def network(name: str) -> bool:
     places = _places(name)
     if places and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]:
         return True
-    if places == [name]:
-        return True                        # 甘肃河西走廊: a place, not a work
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     k = 0
     freq = _word_freq()
@@ -268,8 +266,6 @@ def network(name: str) -> bool:
                               or rules["region_word"].fullmatch(words[k][0])):
         k += 1
     rest = words[k:]
-    if k == 1 and not rest and words[0][1] == "ns" and len(words[0][0]) > 2:
-        return True                        # 河西走廊: a place jieba knows whole, not a work
     return 0 < k and bool(rest) and all(w in rules["network_tails"] for w, _ in rest)
 
 
