@@ -116,9 +116,10 @@ def word_goes_on(text: str, end: int, matched: str) -> bool:
 
 
 def boundary_in_word(text: str, i: int) -> bool:
-    """The one-character boundary word before `i` makes a word with the character at `i` (在|线,
-    在|建, 和|田): it is no boundary there."""
-    return i < len(text) and _dictionary().get(text[i - 1:i + 1], 0) > 0
+    """The one-character boundary word before `i` makes a word with the one or two characters at
+    `i` (在|线, 在|建, 和|田, 向|家坝): it is no boundary there."""
+    freq = _dictionary()
+    return i < len(text) and (freq.get(text[i - 1:i + 1], 0) > 0 or freq.get(text[i - 1:i + 2], 0) > 0)
 
 
 def _stop_section(section: str, w) -> bool:

@@ -49,6 +49,8 @@ def _rules():
                                 + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
         "work_words": re.compile("(?:" + "|".join(map(re.escape, sorted(_work_words(), key=len, reverse=True))) + ")$"),
         "capacity": re.compile(table["capacity_lead"]),
+        "named_type": re.compile("(?:" + "|".join(map(re.escape, sorted(table["named_types"], key=len, reverse=True)))
+                                 + ")(?:[\u4e00-\u9fff]{2,12}段)?$"),
         "sector": re.compile("|".join(map(re.escape, sorted(table["sector_words"], key=len, reverse=True)))),
         "common_noun": int(table["common_noun_frequency"]),
         "network_place": int(table["network_place_frequency"]),
@@ -201,9 +203,12 @@ def _places(text: str) -> list[str]:
     # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
     # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
     runs = [run for run in runs if not _region_area(run)]          # 东北地区, 粤港澳: no project's place
+    # a one-character stem before the administrative word is a place only in the dictionary (滑县; not 大省)
+    freq = _word_freq()
     return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
             or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
-                and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
+                and any(run.endswith(t) and (len(run) > len(t) + 1 or len(run) > len(t) and freq.get(run, 0) > 0)
+                        for t in rules["place_tails"]))]
 
 
 def name_places(article, claims) -> dict[str, str | None]:
@@ -230,6 +235,9 @@ def name_places(article, claims) -> dict[str, str | None]:
             continue
         if all(sector_only(n) for n in group):
             out[name] = None               # 制造业项目, 在建|水利项目: a kind of project, not one
+            continue
+        if all(_rules()["named_type"].search(n) for n in group):
+            out[name] = None               # 单洞双线隧道, 出湖通道: a railway or a tunnel has a name of its own
             continue
         place = None
         mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
