@@ -169,5 +169,7 @@ def test_a_nameless_project_takes_the_place_named_before_it():
     assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?
     kind = Claim(1, q, texts[1], project="制造业项目")
     assert registry.name_places(art, [kind]) == {"制造业项目": None}      # a kind of project, even with a place
+    tunnel = Claim(1, q, texts[1], project="单洞双线隧道")
+    assert registry.name_places(art, [tunnel]) == {"单洞双线隧道": None}  # a tunnel has a name of its own
     wide = Claim(1, q, texts[1], project="湖南±800千伏特高压直流输电工程")
     assert registry.name_places(art, [wide]) == {"湖南±800千伏特高压直流输电工程": None}  # a province only
