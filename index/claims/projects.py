@@ -51,7 +51,8 @@ def _tables():
     list_verbs = tuple(sorted(set(data["list_verbs"]), key=len, reverse=True))
     weak = tuple(data.get("weak_suffixes", ()))
     list_stops = frozenset(list_verbs) | {"的", "在", "对"}
-    return dict(boundary_set=frozenset(boundaries), word_boundaries=frozenset(data["word_boundaries"]), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
+    return dict(boundary_set=frozenset(boundaries), word_boundaries=frozenset(data["word_boundaries"]),
+                suffix_not_before=tuple(data["suffix_not_before"]), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
                 list_stop_set=list_stops, list_verb_set=frozenset(list_verbs),
                 list_stop_lengths=tuple(sorted({len(w) for w in list_stops})),
                 suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
@@ -144,8 +145,8 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
         pm = t["phase_re"].match(text, e)
         if pm:
             e = pm.end()
-        elif word_goes_on(text, e, m.group(0)):
-            continue                      # 汽车工程|系, 智能高端工程|起重机: no project ends there
+        elif word_goes_on(text, e, m.group(0)) or text.startswith(t["suffix_not_before"], e):
+            continue                      # 汽车工程|系, 雷诺集团中国工程|副总裁: no project ends there
         s = _left_start(text, m.start(), 0, t)
         name = text[s:e]
         weak = not t["suffix_re"].fullmatch(text, m.start(), m.end()) or m.group(0).endswith(t["weak"])

@@ -54,6 +54,7 @@ def _rules():
         "sector": re.compile("|".join(map(re.escape, sorted(table["sector_words"], key=len, reverse=True)))),
         "common_noun": int(table["common_noun_frequency"]),
         "network_place": int(table["network_place_frequency"]),
+        "firm_ends": tuple(table["firm_ends"]),
         "region_word": re.compile(table["region_word"]),
         "network_tails": frozenset(table["network_types"]) | frozenset(table["network_tails"]),
     }
@@ -232,6 +233,9 @@ def name_places(article, claims) -> dict[str, str | None]:
             continue
         if any(_rules()["provinces"].search(n) for n in group):
             out[name] = None               # 湖南±800千伏…工程: its own province, too wide; no other place
+            continue
+        if all(n.endswith(_rules()["firm_ends"]) for n in group):
+            out[name] = None               # 轮胎生产企业: a firm, not a project
             continue
         if all(sector_only(n) for n in group):
             out[name] = None               # 制造业项目, 在建|水利项目: a kind of project, not one
