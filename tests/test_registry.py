@@ -135,6 +135,7 @@ def test_a_name_identifies_its_project_or_not(name, expected):
     ("伊朗标志性工程", True), ("俄罗斯项目", True),                     # a country's works
     ("贵南高铁", False), ("匈塞铁路", False), ("巴南高铁", False),     # abbreviations of two ends
     ("三峡电站", False), ("苏北运河", False),
+    ("老挝段", True), ("宁攀段", False),                                # a country's part of a line; a section
 ])
 def test_a_place_s_network_is_no_project(name, expected):
     assert registry.network(name) is expected
@@ -169,6 +170,8 @@ def test_a_nameless_project_takes_the_place_named_before_it():
     assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?
     kind = Claim(1, q, texts[1], project="制造业项目")
     assert registry.name_places(art, [kind]) == {"制造业项目": None}      # a kind of project, even with a place
+    firm = Claim(1, q, texts[1], project="轮胎生产企业")
+    assert registry.name_places(art, [firm]) == {"轮胎生产企业": None}    # a firm, not a project
     tunnel = Claim(1, q, texts[1], project="单洞双线隧道")
     assert registry.name_places(art, [tunnel]) == {"单洞双线隧道": None}  # a tunnel has a name of its own
     wide = Claim(1, q, texts[1], project="湖南±800千伏特高压直流输电工程")
