@@ -204,7 +204,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     if found or w["any_type"].search(text):
         for m in w["lone_section_re"].finditer(text):
             name = m.group(0)
-            if _stop_section(name, w) or text.startswith(w["section_stop"], m.start()) \
+            if _stop_section(name, w) or text.startswith(w["section_stop"], m.start()) or name[-2:] in w["section_stop"] \
                     or not _valid_head(name[:-1], w):
                 continue
             found.append((m.start(), m.end(), name))
