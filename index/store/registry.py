@@ -50,7 +50,7 @@ def _rules():
         "work_words": re.compile("(?:" + "|".join(map(re.escape, sorted(_work_words(), key=len, reverse=True))) + ")$"),
         "capacity": re.compile(table["capacity_lead"]),
         "named_type": re.compile("(?:" + "|".join(map(re.escape, sorted(table["named_types"], key=len, reverse=True)))
-                                 + ")(?:[\u4e00-\u9fff]{2,12}段)?$"),
+                                 + ")(?:工程|项目)?(?:[\u4e00-\u9fff]{2,12}段)?$"),
         "sector": re.compile("|".join(map(re.escape, sorted(table["sector_words"], key=len, reverse=True)))),
         "common_noun": int(table["common_noun_frequency"]),
         "network_place": int(table["network_place_frequency"]),
