@@ -240,8 +240,9 @@ def name_places(article, claims) -> dict[str, str | None]:
         if all(sector_only(n) for n in group):
             out[name] = None               # 制造业项目, 在建|水利项目: a kind of project, not one
             continue
-        if all(_rules()["named_type"].search(n) for n in group):
+        if all(_rules()["named_type"].search(n) and not generic_name(name_key(n)) for n in group):
             out[name] = None               # 单洞双线隧道, 出湖通道: a railway or a tunnel has a name of its own
+                                           # (环城高速公路 of 锦州市 is one: generic words only, keyed by place)
             continue
         place = None
         mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
