@@ -109,3 +109,18 @@ def test_a_project_is_shown_by_the_name_most_articles_use(fresh_client):
     assert [p["name"] for p in listed] == ["港珠澳大桥"]
     body = fresh_client.get("/claims", query_string={"project": "港珠澳大桥", "per_page": 100}).get_json()
     assert {c["article_id"] for c in body["items"]} == {"h-1", "h-2", "h-3"}
+
+
+def test_networks_kinds_and_landmark_works_are_no_projects_of_their_own(fresh_client):
+    post(fresh_client, "k-1", "欧洲交通\n时间:2024-05-02\n意大利铁路今年客运量增长12%。\n")
+    post(fresh_client, "k-2", "招商引资\n时间:2024-05-03\n在广州，总投资10亿元以上的制造业项目今年新增30个。\n")
+    post(fresh_client, "k-3", "班列开行\n时间:2024-05-04\n西部陆海新通道今年开行班列9000列。\n")
+    post(fresh_client, "k-4", "投资进度\n时间:2024-05-05\n西部陆海新通道标志性工程今年完成投资120亿元。\n")
+    post(fresh_client, "k-5", "港口货运\n时间:2024-05-06\n西部陆海新通道今年集装箱运量增长20%。\n")
+    names = {p["name"] for p in fresh_client.get("/projects", query_string={"per_page": 100}).get_json()["items"]}
+    assert not {n for n in names if "意大利" in n or "制造业" in n}      # a country's network, a kind of project
+    assert "西部陆海新通道" in names and "西部陆海新通道标志性工程" not in names   # its landmark works key as the work,
+                                                                                  # shown by the name most articles use
+    body = fresh_client.get("/claims", query_string={"project": "西部陆海新通道", "per_page": 100}).get_json()
+    assert len(body["projects"]) == 1
+    assert {c["article_id"] for c in body["items"]} >= {"k-3", "k-4"}

@@ -114,6 +114,15 @@ def test_a_section_is_not_an_alias_of_its_line():
     ("山东光伏发电项目", False),             # a province is too wide to identify a project
     ("西安机场", True),                      # a city is not
     ("深中通道关键控制性工程", True),         # a rare two-character head: an abbreviation
+    ("100兆瓦塔式光热项目", False),           # led by its capacity: the tagger's 塔式/nz names nothing
+    ("35千伏联网工程", False),
+    ("双线高速铁路", False),                  # 高速铁路/nz is a work type, not a proper noun
+    ("动车通道", False),                      # a common noun before the work
+    ("出湖通道", False),                      # a verb's phrase
+    ("筑蓉高速公路", True),                   # 筑 (贵阳) and 蓉 (成都): an abbreviation, not a verb
+    ("黄桶至百色铁路", True),                 # a route names its ends
+    ("青藏铁路", True), ("三峡工程", True),   # jieba knows them whole
+    ("东北地区特高压工程", False),            # a region's area is no place of a project
 ])
 def test_a_name_identifies_its_project_or_not(name, expected):
     assert registry.identified(name) is expected
@@ -122,9 +131,22 @@ def test_a_name_identifies_its_project_or_not(name, expected):
 @pytest.mark.parametrize("name, expected", [
     ("深圳地铁", True), ("太原铁路", True),            # a city's network
     ("广州地铁14号线", False), ("郑州机场", False), ("墨脱公路", False),
+    ("意大利铁路", True), ("京津冀铁路", True), ("全疆公路", True),    # a country's, a region's
+    ("伊朗标志性工程", True), ("俄罗斯项目", True),                     # a country's works
+    ("贵南高铁", False), ("匈塞铁路", False), ("巴南高铁", False),     # abbreviations of two ends
+    ("三峡电站", False), ("苏北运河", False),
+    ("老挝段", True), ("宁攀段", False),                                # a country's part of a line; a section
 ])
 def test_a_place_s_network_is_no_project(name, expected):
     assert registry.network(name) is expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("制造业项目", True), ("精细化工项目", True), ("在建水利项目", True),
+    ("再生铝项目", False), ("75万千瓦风电项目", False), ("高性能锂离子储能电池项目", False),
+])
+def test_a_kind_of_project_is_none(name, expected):
+    assert registry.sector_only(name) is expected
 
 
 def test_a_nameless_project_takes_the_place_named_before_it():
@@ -146,5 +168,11 @@ def test_a_nameless_project_takes_the_place_named_before_it():
                        paragraphs=[Paragraph(0, "锦州市开工项目50个。盘锦市签约项目20个。", "body"),
                                    Paragraph(1, texts[3], "body")])
     assert registry.name_places(bulletin, claims[2:]) == {"180万千瓦光伏项目": None}  # two places: whose?
+    kind = Claim(1, q, texts[1], project="制造业项目")
+    assert registry.name_places(art, [kind]) == {"制造业项目": None}      # a kind of project, even with a place
+    firm = Claim(1, q, texts[1], project="轮胎生产企业")
+    assert registry.name_places(art, [firm]) == {"轮胎生产企业": None}    # a firm, not a project
+    tunnel = Claim(1, q, texts[1], project="单洞双线隧道")
+    assert registry.name_places(art, [tunnel]) == {"单洞双线隧道": None}  # a tunnel has a name of its own
     wide = Claim(1, q, texts[1], project="湖南±800千伏特高压直流输电工程")
     assert registry.name_places(art, [wide]) == {"湖南±800千伏特高压直流输电工程": None}  # a province only

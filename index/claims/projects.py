@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from index import lexicon
 from index.claims.context import claim_filters, clause_start
-from index.claims.works import COUNT_AFTER, counted, descriptor_end, is_section_of, name_start, valid_name, work_names
+from index.claims.works import (COUNT_AFTER, boundary_in_word, counted, descriptor_end, is_section_of, name_start,
+                                valid_name, word_goes_on, work_names)
 from index.text import alternation
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def _tables():
     list_verbs = tuple(sorted(set(data["list_verbs"]), key=len, reverse=True))
     weak = tuple(data.get("weak_suffixes", ()))
     list_stops = frozenset(list_verbs) | {"的", "在", "对"}
-    return dict(boundary_set=frozenset(boundaries), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
+    return dict(boundary_set=frozenset(boundaries), word_boundaries=frozenset(data["word_boundaries"]),
+                suffix_not_before=tuple(data["suffix_not_before"]), boundary_lengths=tuple(sorted({len(b) for b in boundaries})),
                 list_stop_set=list_stops, list_verb_set=frozenset(list_verbs),
                 list_stop_lengths=tuple(sorted({len(w) for w in list_stops})),
                 suffix_re=suffix_re, phase_re=phase_re, boundaries=boundaries, generic_re=generic_re,
@@ -71,7 +73,8 @@ def _left_start(text: str, end: int, limit: int, t) -> int:
     floor = max(limit, end - MAX_NAME)
     words, lengths = t["boundary_set"], t["boundary_lengths"]
     while i > floor:
-        if text[i - 1] in PUNCT or _ends_with_any(text, i, words, lengths):
+        if text[i - 1] in PUNCT or (_ends_with_any(text, i, words, lengths)
+                                    and not (text[i - 1] in t["word_boundaries"] and boundary_in_word(text, i))):
             break
         i -= 1
     return i
@@ -142,6 +145,8 @@ def find_project_names(text: str) -> list[tuple[int, int, str]]:
         pm = t["phase_re"].match(text, e)
         if pm:
             e = pm.end()
+        elif word_goes_on(text, e, m.group(0)) or text.startswith(t["suffix_not_before"], e):
+            continue                      # 汽车工程|系, 雷诺集团中国工程|副总裁: no project ends there
         s = _left_start(text, m.start(), 0, t)
         name = text[s:e]
         weak = not t["suffix_re"].fullmatch(text, m.start(), m.end()) or m.group(0).endswith(t["weak"])

@@ -40,7 +40,7 @@ def _works():
     section = rf"(?:{span}(?:至|到|—|-){span}|[\u4e00-\u9fff]{{2,4}})段"
     return dict(
         type_re=re.compile(rf"(?:{types})+(?:{alternation(d['type_tails'])})?"),
-        route_re=re.compile(rf"(?P<a>[\u4e00-\u9fff]{{2,4}})(?:至|到)(?P<b>[\u4e00-\u9fff]{{2,4}}?)的?(?P<t>{types})"),
+        route_re=re.compile(rf"(?P<a>(?:(?![至到])[\u4e00-\u9fff]){{2,4}})(?:至|到)(?P<b>[\u4e00-\u9fff]{{2,4}}?)的?(?P<t>{types})"),
         section_re=re.compile(section),
         lone_section_re=re.compile(r"(?:^|(?<=[，。、；：,;:\s])|(?<=此次)|(?<=其中))([\u4e00-\u9fff]{2})段"),
         quoted_re=re.compile(rf"[“\"]([^“”\"]{{3,24}}(?:{alternation(d['quoted_types'])}))[”\"]"),
@@ -50,7 +50,10 @@ def _works():
         head_stops=tuple(sorted(d["head_stops"], key=len, reverse=True)),
         not_inside=re.compile(alternation(d["not_inside"])),
         descriptor=re.compile("^(?:" + "|".join(d["descriptors"]) + ")"),
-        not_before={k: tuple(v) for k, v in d["type_not_before"].items()},
+        not_before={k: tuple(v) for k, v in d["type_not_before"].items() if k != "*"},
+        not_before_any=tuple(d["type_not_before"].get("*", ())),
+        type_word_keeps=frozenset(d["type_word_keeps"]),
+        inner_ends=tuple(d["inner_ends"]),
         anaphor_re=re.compile(rf"(?:^|(?<=[，,。；;：:“\s]))(?:{alternation(d['anaphor_openers'])})?(?:{alternation(d['anaphors'])})(?![数个量库])"),
         any_type=re.compile(types),
         blockers=re.compile(alternation(d["name_blockers"])),
@@ -88,6 +91,35 @@ def _next_word(text: str, s: int, end: int) -> int:
             return pos if pos < end - 1 else s
         pos += len(word)
     return s
+
+
+def _dictionary() -> dict:
+    import jieba  # noqa: PLC0415 - loaded with the tagger the names need anyway
+
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def word_goes_on(text: str, end: int, matched: str) -> bool:
+    """The suffix or work type `matched`, ending at `end`, is the start of a longer word with the
+    next character (工程|师, 项目|组, 中心|区, 铁路|网): no name ends there, unless that word is a
+    work too (铁路桥, 立交桥: data type_word_keeps)."""
+    if end >= len(text) or not HAN_RE.match(text[end]):
+        return False
+    freq = _dictionary()
+    w = _works()
+    for k in range(2, min(len(matched), 4) + 1):
+        word = matched[-k:] + text[end]
+        if freq.get(word, 0) > 0 and word not in w["type_word_keeps"]:
+            return True
+    return False
+
+
+def boundary_in_word(text: str, i: int) -> bool:
+    """The one-character boundary word before `i` makes a word with the one or two characters at
+    `i` (在|线, 在|建, 和|田, 向|家坝): it is no boundary there."""
+    freq = _dictionary()
+    return i < len(text) and (freq.get(text[i - 1:i + 1], 0) > 0 or freq.get(text[i - 1:i + 2], 0) > 0)
 
 
 def _stop_section(section: str, w) -> bool:
@@ -129,6 +161,9 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         stop = next((x for x in w["head_stops"] if a.startswith(x) and len(a) - len(x) >= 2), None)
         if stop:                                  # 新建|成都至自贡铁路
             s, a = s + len(stop), a[len(stop):]
+        elif s > 0 and HAN_RE.match(text[s - 1]):    # read from mid-word (高|铁哈尔滨至伊春…): the next word
+            k = _next_word(text, s, joint)
+            s, a = k, text[k:joint]
         if not (_valid_head(a, w) and _valid_head(m.group("b"), w)):
             continue
         e = m.end()
@@ -138,8 +173,9 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
         found.append((s, e, text[s:e]))
     for m in w["type_re"].finditer(text):
         t = m.group(0)
-        if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()):
-            continue
+        if any(t.endswith(k) and text.startswith(v, m.end()) for k, v in w["not_before"].items()) \
+                or text.startswith(w["not_before_any"], m.end()) or word_goes_on(text, m.end(), t):
+            continue                              # 霍尔果斯铁路|口岸, 中国大运河|研究院: no work
         s = _work_head(text, m.start(), w)
         if s == m.start() - MAX_HEAD and s > 0 and HAN_RE.match(text[s - 1]):
             cut = ADMIN_CUT.search(text, s, m.start())  # read to the limit mid-word (贵|州省铜仁市…):
@@ -168,7 +204,7 @@ def work_names(text: str) -> list[tuple[int, int, str]]:
     if found or w["any_type"].search(text):
         for m in w["lone_section_re"].finditer(text):
             name = m.group(0)
-            if _stop_section(name, w) or text.startswith(w["section_stop"], m.start()) \
+            if _stop_section(name, w) or text.startswith(w["section_stop"], m.start()) or name[-2:] in w["section_stop"] \
                     or not _valid_head(name[:-1], w):
                 continue
             found.append((m.start(), m.end(), name))
@@ -182,7 +218,7 @@ def _quoted_names(text: str, w) -> list[tuple[int, int, str]]:
             if not w["not_inside"].search(m.group(1)) and len(m.group(1)) >= 5]
 
 
-COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人]|[0-9]%")
+COUNT_INSIDE = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+(?:余|多)?[个座条家项批所台处栋套辆艘架名种位人组]|[0-9]%")
 
 
 def counted(text: str, start: int) -> bool:
@@ -262,6 +298,7 @@ def name_start(name: str, eager: bool = False) -> int:
             cut = t.end()
         else:
             break
+    cut = max(cut, _inner_end(words, starts, cut, w))
     k = next((k for k, st in enumerate(starts) if st >= cut), len(words))
     while k < len(words) - 1 and not PHASE.fullmatch(words[k][0]) and (
             words[k][1] in w["leading_flags"] or _ends_before_name(words, k, w, eager)):
@@ -269,6 +306,21 @@ def name_start(name: str, eager: bool = False) -> int:
         k += 1
     m = LEADING_CLASSIFIER.match(name, cut)
     return m.end() if m and m.end() < len(name) else cut
+
+
+def _inner_end(words, starts, cut: int, w) -> int:
+    """Past a generic work or project read before the name (水利工程|金塘冲水库, 能源项目|大渡河…,
+    变电站|河北邢台…变电站): a word ending like a work, with no proper noun from `cut` to it."""
+    end = cut
+    for k, (word, flag) in enumerate(words[:-1]):
+        if starts[k] < cut:
+            continue
+        if word.endswith(w["inner_ends"]):
+            if len("".join(x for x, _ in words[k + 1:])) >= 3:
+                end = starts[k] + len(word)
+        elif flag in PROPER_FLAGS:
+            break
+    return end
 
 
 def _posseg():

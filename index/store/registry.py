@@ -47,7 +47,23 @@ def _rules():
         "network_types": frozenset(table["network_types"]),
         "provinces": re.compile("(?:" + "|".join(map(re.escape, sorted(table["provinces"], key=len, reverse=True)))
                                 + ")(?:省|市|自治区|特别行政区|维吾尔自治区|壮族自治区|回族自治区)?"),
+        "work_words": re.compile("(?:" + "|".join(map(re.escape, sorted(_work_words(), key=len, reverse=True))) + ")$"),
+        "capacity": re.compile(table["capacity_lead"]),
+        "named_type": re.compile("(?:" + "|".join(map(re.escape, sorted(table["named_types"], key=len, reverse=True)))
+                                 + ")(?:工程|项目)?(?:[\u4e00-\u9fff]{2,12}段)?$"),
+        "sector": re.compile("|".join(map(re.escape, sorted(table["sector_words"], key=len, reverse=True)))),
+        "common_noun": int(table["common_noun_frequency"]),
+        "network_place": int(table["network_place_frequency"]),
+        "firm_ends": tuple(table["firm_ends"]),
+        "region_word": re.compile(table["region_word"]),
+        "network_tails": frozenset(table["network_types"]) | frozenset(table["network_tails"]),
     }
+
+
+def _work_words() -> set[str]:
+    """What a project or a work is called after its name (项目, 铁路, 中心): a word jieba tags proper
+    that ends with one (高速铁路/nz, 广播中心/nt) names no project by itself."""
+    return set(load_json("work_types.json")["types"]) | set(load_json("project_names.json")["suffixes"])
 
 
 def min_key_chars() -> int:
@@ -104,18 +120,23 @@ def _posseg():
 def identified(name: str) -> bool:
     """The name identifies one project by itself: it holds a place (a province, a word jieba tags
     as a place), a firm (集团, 公司), a proper noun or an abbreviation (中老铁路, 遂大高速, 沪渝蓉高铁).
-    Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站)."""
+    Sector words, capacities and work types alone do not (75万千瓦风电项目, 再生铝项目, 第四代核电站);
+    a name that opens with its capacity (100兆瓦塔式光热项目) is identified by a place or a firm only:
+    the tagger reads its sector words as proper nouns (塔式/nz, 牧光/nr)."""
     rules = _rules()
     firm = rules["organisation_any"].search(name)
     if firm and firm.start() >= 2:
         return True                        # 公司生产线: a firm's word with no firm named
     if any(not rules["provinces"].fullmatch(m.group(0)) for m in rules["places"].finditer(name)):
         return True                        # a city (合肥, 西安机场); a province alone is too wide
+    if rules["capacity"].match(name):
+        return any(not rules["provinces"].fullmatch(p) for p in _places(name))
+    if ROUTE.search(name):
+        return True                        # 黄桶至百色铁路: a route names its two ends
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     run = 0                                # one-character abbreviations in a row: 沪|渝|蓉, 津|潍
     for word, flag in words:
-        if flag in rules["proper_flags"] and word not in rules["not_proper"] \
-                and not rules["provinces"].fullmatch(word):
+        if _proper(word, flag, rules):
             if len(word) >= 2:
                 return True
             run += 1
@@ -124,17 +145,39 @@ def identified(name: str) -> bool:
         else:
             run = 0
     # a work's two-character head that is no common word is the abbreviation of its ends or a
-    # place (中老铁路, 深中通道, 甬舟铁路, 平陆运河); 水面高速, 城市地铁, 沙漠公路 are common words
+    # place (中老铁路, 深中通道, 甬舟铁路, 平陆运河); 水面高速, 城市地铁, 沙漠公路 are common words,
+    # and so are a dictionary noun seen often (动车, 外环) and a verb's phrase (出湖, 穿沙)
     freq = _word_freq()
     for m in rules["abbreviated"].finditer(name):
         head = name[max(0, m.start() - 2):m.start()]
         if len(head) == 2 and HAN.fullmatch(head) and head not in rules["not_proper"] \
-                and freq.get(head, 0) < rules["rare_word"]:
+                and freq.get(head, 0) < rules["rare_word"] and not _common_head(head, rules):
             return True
     return False
 
 
+def _proper(word: str, flag: str, rules) -> bool:
+    """A word that makes a name proper: tagged so, not a common word the tagger tags so (光伏/j),
+    not a province alone, not a work word (高速铁路/nz) and not a region's area (东北地区)."""
+    if flag not in rules["proper_flags"] or word in rules["not_proper"] or rules["provinces"].fullmatch(word):
+        return False
+    work = rules["work_words"].search(word) if len(word) > 2 else None
+    if work:
+        stem = word[:work.start()]
+        return len(stem) >= 2 and any(_proper(w.word, w.flag, rules) for w in _posseg().cut(stem))
+    region = rules["region_word"].fullmatch(word)
+    return not (region and (region.group(1) in rules["not_proper"] or not region.group(1)))
+
+
+def _common_head(head: str, rules) -> bool:
+    words = [(w.word, w.flag) for w in _posseg().cut(head)]
+    if any(flag.startswith("v") for _, flag in words) and not any(flag == "j" for _, flag in words):
+        return True                        # 出|湖, 穿|沙; 筑|蓉 is 筑 (贵阳) and 蓉 (成都)
+    return len(words) == 1 and words[0][1] == "n" and _word_freq().get(head, 0) >= rules["common_noun"]
+
+
 HAN = re.compile(r"[\u4e00-\u9fff]+")
+ROUTE = re.compile(r"[\u4e00-\u9fff]{2}(?:至|到)[\u4e00-\u9fff]{2}")
 
 
 def _word_freq() -> dict:
@@ -160,9 +203,13 @@ def _places(text: str) -> list[str]:
     runs += [current] if current else []
     # jieba tags many common words ns (城市, 深度, 美丽): a place starts with a province or a
     # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
+    runs = [run for run in runs if not _region_area(run)]          # 东北地区, 粤港澳: no project's place
+    # a one-character stem before the administrative word is a place only in the dictionary (滑县; not 大省)
+    freq = _word_freq()
     return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
             or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
-                and any(run.endswith(t) and len(run) > len(t) for t in rules["place_tails"]))]
+                and any(run.endswith(t) and (len(run) > len(t) + 1 or len(run) > len(t) and freq.get(run, 0) > 0)
+                        for t in rules["place_tails"]))]
 
 
 def name_places(article, claims) -> dict[str, str | None]:
@@ -187,6 +234,16 @@ def name_places(article, claims) -> dict[str, str | None]:
         if any(_rules()["provinces"].search(n) for n in group):
             out[name] = None               # 湖南±800千伏…工程: its own province, too wide; no other place
             continue
+        if all(n.endswith(_rules()["firm_ends"]) for n in group):
+            out[name] = None               # 轮胎生产企业: a firm, not a project
+            continue
+        if all(sector_only(n) for n in group):
+            out[name] = None               # 制造业项目, 在建|水利项目: a kind of project, not one
+            continue
+        if all(_rules()["named_type"].search(n) and not generic_name(name_key(n)) for n in group):
+            out[name] = None               # 单洞双线隧道, 出湖通道: a railway or a tunnel has a name of its own
+                                           # (环城高速公路 of 锦州市 is one: generic words only, keyed by place)
+            continue
         place = None
         mention = next(((p.text, i) for n in group for p in paragraphs if (i := p.text.find(n)) >= 0), None)
         if mention:
@@ -198,11 +255,43 @@ def name_places(article, claims) -> dict[str, str | None]:
     return out
 
 
+def sector_only(name: str) -> bool:
+    """The name says only what kind of project it is (制造业项目, 精细化工项目, 水利项目): its key
+    holds nothing but sector words (data: sector_words) and at most one other character."""
+    return len(_rules()["sector"].sub("", name_key(name))) < 2
+
+
 def network(name: str) -> bool:
-    """A place and a network type only (深圳地铁, 太原铁路, 广州轨道交通): the place's network."""
+    """A place and a network type only (深圳地铁, 太原铁路, 广州轨道交通): the place's network; so is
+    a country or a region with a network type or a bare 项目/工程 (意大利铁路, 京津冀铁路,
+    伊朗标志性工程): a place word jieba's dictionary holds often (data: network_place_frequency; not
+    匈塞, 蒙内, abbreviations jieba guesses, nor 贵南, 福厦, rare places that are also abbreviations) or
+    a region word (data: region_heads) followed by network words only."""
     rules = _rules()
     places = _places(name)
-    return bool(places) and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]
+    if places and name.startswith(places[0]) and name[len(places[0]):] in rules["network_types"]:
+        return True
+    words = [(w.word, w.flag) for w in _posseg().cut(name)]
+    k = 0
+    freq = _word_freq()
+    while k < len(words) and (words[k][1] == "ns" and freq.get(words[k][0], 0) >= rules["network_place"]
+                              or words[k][0] in _region_heads()
+                              or rules["region_word"].fullmatch(words[k][0])):
+        k += 1
+    rest = words[k:]
+    return 0 < k and bool(rest) and all(w in rules["network_tails"] for w, _ in rest)
+
+
+def _region_area(run: str) -> bool:
+    rules = _rules()
+    region = rules["region_word"].fullmatch(run)
+    return run in _region_heads() or bool(region and (not region.group(1) or region.group(1) in rules["not_proper"]
+                                                     or region.group(1) in _region_heads()))
+
+
+@functools.cache
+def _region_heads() -> frozenset:
+    return frozenset(load_json("work_types.json")["region_heads"])
 
 
 def _story_place(article, paragraphs) -> str | None:
