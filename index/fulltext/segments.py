@@ -114,8 +114,8 @@ def _postings(field, name: str, value) -> list:
         analyzer, fmt = field.analyzer, field.format
         if type(analyzer) is JiebaAnalyzer and type(fmt) is Characters:
             return _character_postings(value, analyzer.subwords, fmt.field_boost)
-        if type(analyzer) is IDTokenizer and type(fmt) is Existence and field.unique:
-            return [(value.encode("utf-8"), 1, fmt.field_boost, emptybytes)]    # the value is the term
+        if field.unique and (found := _id_postings(field, value)) is not None:
+            return found
     # the rest is remembered for a while: an article's passages share title, source and date,
     # and the same list for the same value lets SegmentBuilder.add see the repeat
     key = (name, value)
@@ -126,11 +126,20 @@ def _postings(field, name: str, value) -> list:
     if found is None:
         if len(_recent) > 10_000:
             _recent.clear()
-        found = _frequency_postings(field, value)
+        found = _id_postings(field, value)
+        if found is None:
+            found = _frequency_postings(field, value)
         if found is None:
             found = list(field.index(value))
         _recent[key] = found
     return found
+
+
+def _id_postings(field, value) -> list | None:
+    """An ID field's one posting: the value is the term; None for other fields."""
+    if isinstance(value, str) and type(field.analyzer) is IDTokenizer and type(field.format) is Existence:
+        return [(value.encode("utf-8"), 1, field.format.field_boost, emptybytes)]
+    return None
 
 
 def _character_postings(text: str, subwords: bool, boost: float) -> list:
@@ -340,8 +349,8 @@ class _BlockEncoder:
     bytes is stored uncompressed: zlib.compress costs ~13 µs however small its input (it sets
     up a 256 KB deflate state) and most terms have a block of a few postings; the block header
     records the compression (0 = none) and readers decompress only when it says so, so the
-    format is unchanged. Larger blocks are deflated by zlib-ng (POSTING_LEVEL). A term with one posting (~40% of terms) takes a short path with the
-    same result.
+    format is unchanged. Larger blocks are deflated by zlib-ng (POSTING_LEVEL). A term with one
+    posting (~40% of terms) takes a short path with the same result.
     """
 
     def __init__(self, fmt, doclengths: array, blocklimit: int, compression: int):
