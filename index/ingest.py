@@ -28,12 +28,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import queue
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from index.forking import receive
+from index.forking import exit_with_parent, receive
 from index.fulltext import segments
 from index.fulltext import indexer
 from index.errors import EmptyArticle, InvalidId
@@ -74,19 +73,6 @@ def _prepare_batch(library: Library, records: list[dict], builder, schema):
     return prepared, rejected
 
 
-def _next_task(tasks, parent: int):
-    """The next task; exit when the parent is gone (killed: nobody will send the end, nor
-    store what is still queued)."""
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)
-        try:
-            return tasks.get(timeout=0.5)
-        except queue.Empty:
-            if os.getppid() != parent:
-                os._exit(1)
-
-
 def _warm_up() -> None:
     """Load the segmenters: rjieba's, and jieba's tagger for speakers' names (~1.1 s)."""
     from index.claims.extract import warm_up
@@ -102,13 +88,14 @@ def _worker(library: Library, records: list[dict], tasks, results, parent: int) 
     A task names its records by their index in `records`, which the worker inherited from the
     parent at the fork: the texts are not pickled and sent again.
     """
+    exit_with_parent(parent)
     schema = passage_schema()
     ix = library.ix
     builder = segments.SegmentBuilder(ix.storage, ix.indexname, schema)
     try:
         _warm_up()                        # loaded by the parent before the fork: a no-op
         while True:
-            task = _next_task(tasks, parent)
+            task = tasks.get()
             if task is None:
                 break
             number, indices = task

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import threading
 import traceback
 import zlib
@@ -43,7 +44,7 @@ from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from zlib_ng import zlib_ng
 
-from index.forking import receive
+from index.forking import exit_with_parent, receive
 from index.fulltext.analysis import JiebaAnalyzer, index_terms
 
 SEGMENT_POSTINGS = 6_000_000   # a builder's segment is finished beyond this many postings (memory bound)
@@ -491,7 +492,8 @@ def _build_in_processes(storage, indexname: str, schema, docs: list, max_posting
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     workers = [context.Process(target=_build_run, daemon=True,
-                               args=(storage, indexname, schema, docs, start, size, max_postings, results))
+                               args=(storage, indexname, schema, docs, start, size, max_postings, results,
+                                     os.getpid()))
                for start in range(0, len(docs), size)]
     gc.freeze()          # the children's collections then neither walk nor copy the inherited documents
     for worker in workers:
@@ -513,9 +515,10 @@ def _build_in_processes(storage, indexname: str, schema, docs: list, max_posting
         gc.unfreeze()
 
 
-def _build_run(storage, indexname, schema, docs, start, size, max_postings, results) -> None:
+def _build_run(storage, indexname, schema, docs, start, size, max_postings, results, parent: int) -> None:
     """In a forked process: write docs[start:start + size] into segments and send them back.
     The documents were inherited at the fork; only the (small) segment objects are pickled."""
+    exit_with_parent(parent)
     try:
         results.put(("segments", _build(storage, indexname, schema, docs[start:start + size], max_postings)))
     except BaseException:
