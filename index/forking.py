@@ -1,4 +1,4 @@
-"""Forked worker processes: the one way the library waits on them without hanging on a dead one."""
+"""Forked worker processes: waiting on them without hanging on a dead one, and ending them with their parent."""
 from __future__ import annotations
 
 import os
