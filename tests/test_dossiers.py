@@ -53,9 +53,9 @@ ARTICLES = {
 }
 
 
-def ingest(library: Library, ids) -> None:
+def ingest(library: Library, ids, articles: dict = ARTICLES) -> None:
     for article_id in ids:
-        meta = ARTICLES[article_id]
+        meta = articles[article_id]
         library.add_article(meta["text"], id=article_id, **{k: v for k, v in meta.items() if k != "text"})
 
 
@@ -392,8 +392,7 @@ WORDINGS = {
 @pytest.fixture(scope="module")
 def wordings(tmp_path_factory):
     lib = Library(tmp_path_factory.mktemp("wordings") / "data")
-    for article_id, meta in WORDINGS.items():
-        lib.add_article(meta["text"], id=article_id, **{k: v for k, v in meta.items() if k != "text"})
+    ingest(lib, WORDINGS, WORDINGS)
     return lib
 
 
