@@ -13,8 +13,8 @@ The folders are the pipeline, in the order data flows through them:
     cli/        the `newsclaims` command, a front end like service/ (Flask, outside this package)
 
 Shared by all: models.py (Article, Paragraph, Claim, ids), errors.py (one base class),
-lexicon.py (loads data/, documented in data/README.md), locking.py (the one-writer file lock),
-forking.py (waiting on forked workers), text.py (Han characters, width folding, word alternations).
+lexicon.py (loads data/, documented in data/README.md, and jieba's word frequencies), locking.py (the one-writer file lock),
+forking.py (waiting on forked workers, ending them with their parent), text.py (Han characters, width folding, word alternations).
 
 The dependency rule (tests/test_layout.py keeps it true):
 - the stages (articles, claims, store, fulltext) import only the shared modules and never one

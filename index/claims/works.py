@@ -93,20 +93,13 @@ def _next_word(text: str, s: int, end: int) -> int:
     return s
 
 
-def _dictionary() -> dict:
-    import jieba  # noqa: PLC0415 - loaded with the tagger the names need anyway
-
-    jieba.initialize()
-    return jieba.dt.FREQ
-
-
 def word_goes_on(text: str, end: int, matched: str) -> bool:
     """The suffix or work type `matched`, ending at `end`, is the start of a longer word with the
     next character (工程|师, 项目|组, 中心|区, 铁路|网): no name ends there, unless that word is a
     work too (铁路桥, 立交桥: data type_word_keeps)."""
     if end >= len(text) or not HAN_RE.match(text[end]):
         return False
-    freq = _dictionary()
+    freq = lexicon.word_frequencies()
     w = _works()
     for k in range(2, min(len(matched), 4) + 1):
         word = matched[-k:] + text[end]
@@ -118,7 +111,7 @@ def word_goes_on(text: str, end: int, matched: str) -> bool:
 def boundary_in_word(text: str, i: int) -> bool:
     """The one-character boundary word before `i` makes a word with the one or two characters at
     `i` (在|线, 在|建, 和|田, 向|家坝): it is no boundary there."""
-    freq = _dictionary()
+    freq = lexicon.word_frequencies()
     return i < len(text) and (freq.get(text[i - 1:i + 1], 0) > 0 or freq.get(text[i - 1:i + 2], 0) > 0)
 
 

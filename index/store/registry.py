@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from index.lexicon import load_json
+from index.lexicon import load_json, word_frequencies
 
 
 @functools.cache
@@ -147,7 +147,7 @@ def identified(name: str) -> bool:
     # a work's two-character head that is no common word is the abbreviation of its ends or a
     # place (中老铁路, 深中通道, 甬舟铁路, 平陆运河); 水面高速, 城市地铁, 沙漠公路 are common words,
     # and so are a dictionary noun seen often (动车, 外环) and a verb's phrase (出湖, 穿沙)
-    freq = _word_freq()
+    freq = word_frequencies()
     for m in rules["abbreviated"].finditer(name):
         head = name[max(0, m.start() - 2):m.start()]
         if len(head) == 2 and HAN.fullmatch(head) and head not in rules["not_proper"] \
@@ -173,17 +173,11 @@ def _common_head(head: str, rules) -> bool:
     words = [(w.word, w.flag) for w in _posseg().cut(head)]
     if any(flag.startswith("v") for _, flag in words) and not any(flag == "j" for _, flag in words):
         return True                        # 出|湖, 穿|沙; 筑|蓉 is 筑 (贵阳) and 蓉 (成都)
-    return len(words) == 1 and words[0][1] == "n" and _word_freq().get(head, 0) >= rules["common_noun"]
+    return len(words) == 1 and words[0][1] == "n" and word_frequencies().get(head, 0) >= rules["common_noun"]
 
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 ROUTE = re.compile(r"[\u4e00-\u9fff]{2}(?:至|到)[\u4e00-\u9fff]{2}")
-
-
-def _word_freq() -> dict:
-    import jieba  # noqa: PLC0415
-    jieba.initialize()
-    return jieba.dt.FREQ
 
 
 def _places(text: str) -> list[str]:
@@ -205,7 +199,7 @@ def _places(text: str) -> list[str]:
     # capital, or ends with an administrative word (邢台|高新区, 瓜州县)
     runs = [run for run in runs if not _region_area(run)]          # 东北地区, 粤港澳: no project's place
     # a one-character stem before the administrative word is a place only in the dictionary (滑县; not 大省)
-    freq = _word_freq()
+    freq = word_frequencies()
     return [run for run in runs if not rules["provinces"].fullmatch(run) and rules["places"].match(run)
             or (run not in rules["region_not"] and not rules["provinces"].fullmatch(run)
                 and any(run.endswith(t) and (len(run) > len(t) + 1 or len(run) > len(t) and freq.get(run, 0) > 0)
@@ -273,7 +267,7 @@ def network(name: str) -> bool:
         return True
     words = [(w.word, w.flag) for w in _posseg().cut(name)]
     k = 0
-    freq = _word_freq()
+    freq = word_frequencies()
     while k < len(words) and (words[k][1] == "ns" and freq.get(words[k][0], 0) >= rules["network_place"]
                               or words[k][0] in _region_heads()
                               or rules["region_word"].fullmatch(words[k][0])):
